@@ -1,0 +1,302 @@
+/*
+ * test_match.c - the comparators and the link decision, on the cases that
+ * cause misfiles: look-alike names, twins, MRNs one digit apart, garbled
+ * OCR digits, day/month swaps, a name alone.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "../match/match.h"
+
+static struct match_roster *roster(void)
+{
+	static const struct match_patient pts[] = {
+	    {"00482913", "O'Donnell", "Margaret", NULL, "1952-03-14", NULL},
+	    {"00482914", "O'Donnell", "Thomas", NULL, "1950-07-02", NULL},
+	    {"10293847", "Garcia", "Maria", NULL, "1980-05-09", NULL},
+	    {"10293848", "Garcia", "Maria", NULL, "1975-11-23", NULL},
+	    {"55500011", "Nguyen", "Anh", NULL, "2001-06-30", NULL},
+	    {"55500012", "Nguyen", "Binh", NULL, "2001-06-30", NULL},
+	    {"77700001", "Garcia-Lopez", "Elena", "Rosa", "1968-12-01",
+	     NULL},
+	    {"31415926", "Smith", "John", NULL, "1945-04-03", NULL},
+	};
+	struct match_roster *r = match_roster_new();
+	size_t i;
+
+	assert_non_null(r);
+	for (i = 0; i < sizeof(pts) / sizeof(pts[0]); i++)
+		assert_int_equal(match_roster_add(r, &pts[i]), 0);
+	return r;
+}
+
+static void link(const struct match_roster *r, const struct match_reading *rd,
+		 size_t n, struct match_result *out)
+{
+	match_link(r, NULL, rd, n, out);
+}
+
+static const char *best_mrn(const struct match_roster *r,
+			    const struct match_result *m)
+{
+	return m->ncands ? match_roster_get(r, m->cands[0].patient)->mrn : "";
+}
+
+static void test_jaro_winkler(void **state)
+{
+	(void)state;
+	assert_true(match_jaro_winkler("MARTHA", "MARHTA") > 0.96);
+	assert_true(match_jaro_winkler("MARTHA", "MARHTA") < 0.97);
+	assert_true(match_jaro_winkler("o'donnell", "ODONNELL") == 1.0);
+	assert_true(match_jaro_winkler("Smith", "Jones") < 0.5);
+	assert_true(match_jaro_winkler("", "") == 1.0);
+	assert_true(match_jaro_winkler("A", "") == 0.0);
+}
+
+static void test_fold_digits(void **state)
+{
+	char out[32];
+
+	(void)state;
+	assert_int_equal(match_fold_digits("OU481Al3", out, sizeof(out)), 8);
+	assert_string_equal(out, "00481413");
+	match_fold_digits("5B-2Z-l0", out, sizeof(out));
+	assert_string_equal(out, "582210");
+	assert_int_equal(match_fold_digits("abc", out, 2), 1); /* bounded */
+}
+
+static void test_name_orders(void **state)
+{
+	struct match_roster *r = roster();
+	const struct match_patient *m = match_roster_get(r, 0);
+	const struct match_patient *e = match_roster_get(r, 6);
+
+	(void)state;
+	assert_true(match_name_similarity("O'Donnell, Margaret", m) > 0.99);
+	assert_true(match_name_similarity("Margaret ODonnell", m) > 0.99);
+	assert_true(match_name_similarity("O'DONNELL MARGARET", m) > 0.99);
+	assert_true(match_name_similarity("Elena Garcia Lopez", e) > 0.99);
+	assert_true(match_name_similarity("Elena Garcia-Lopez", e) > 0.99);
+	assert_true(match_name_similarity("Thomas O'Donnell", m) < 0.8);
+	/* one word is never a whole name */
+	assert_true(match_name_similarity("O'Donnell", m) <= 0.5);
+	match_roster_free(r);
+}
+
+static void test_mrn_and_dob_files(void **state)
+{
+	struct match_roster *r = roster();
+	struct match_result m;
+	struct match_reading rd[] = {
+	    {MATCH_MRN, "00482913", 0.9, "label", 0},
+	    {MATCH_DOB, "1952-03-14", 0.9, "label", 0},
+	};
+
+	(void)state;
+	link(r, rd, 2, &m);
+	assert_int_equal(m.filed, 1);
+	assert_string_equal(best_mrn(r, &m), "00482913");
+	assert_int_equal(m.cands[0].identifiers, 2);
+	match_roster_free(r);
+}
+
+static void test_garbled_mrn_still_files(void **state)
+{
+	struct match_roster *r = roster();
+	struct match_result m;
+	struct match_reading rd[] = {
+	    {MATCH_MRN, "OO4829l3", 0.5, "label", 0},
+	    {MATCH_DOB, "1952-03-14", 0.7, "reread", 0},
+	    {MATCH_NAME, "Margaret O Donnell", 0.6, "label", 0},
+	};
+
+	(void)state;
+	link(r, rd, 3, &m);
+	assert_int_equal(m.filed, 1);
+	assert_string_equal(best_mrn(r, &m), "00482913");
+	match_roster_free(r);
+}
+
+static void test_mrn_one_digit_off_is_not_enough(void **state)
+{
+	struct match_roster *r = roster();
+	struct match_result m;
+	/* 00482915 is nobody's; it is one digit from two patients */
+	struct match_reading rd[] = {
+	    {MATCH_MRN, "00482915", 0.9, "label", 0},
+	    {MATCH_NAME, "Margaret O'Donnell", 0.9, "label", 0},
+	};
+
+	(void)state;
+	link(r, rd, 2, &m);
+	assert_int_equal(m.filed, 0);
+	assert_string_equal(best_mrn(r, &m), "00482913");
+	match_roster_free(r);
+}
+
+static void test_name_alone_never_files(void **state)
+{
+	struct match_roster *r = roster();
+	struct match_result m;
+	struct match_reading rd[] = {
+	    {MATCH_NAME, "John Smith", 0.99, "label", 0},
+	};
+
+	(void)state;
+	link(r, rd, 1, &m);
+	assert_int_equal(m.filed, 0);
+	assert_non_null(strstr(m.reason, "no birth date"));
+	match_roster_free(r);
+}
+
+static void test_same_name_needs_dob(void **state)
+{
+	struct match_roster *r = roster();
+	struct match_result m;
+	struct match_reading rd[] = {
+	    {MATCH_NAME, "Maria Garcia", 0.95, "label", 0},
+	};
+	struct match_reading rd2[] = {
+	    {MATCH_NAME, "Garcia, Maria", 0.95, "label", 0},
+	    {MATCH_DOB, "1975-11-23", 0.9, "label", 0},
+	};
+
+	(void)state;
+	link(r, rd, 1, &m);
+	assert_int_equal(m.filed, 0);
+	assert_non_null(strstr(m.reason, "two or more patients named"));
+	link(r, rd2, 2, &m);
+	assert_int_equal(m.filed, 1);
+	assert_string_equal(best_mrn(r, &m), "10293848");
+	match_roster_free(r);
+}
+
+static void test_twins(void **state)
+{
+	struct match_roster *r = roster();
+	struct match_result m;
+	struct match_reading ok[] = {
+	    {MATCH_NAME, "Binh Nguyen", 0.9, "label", 0},
+	    {MATCH_DOB, "2001-06-30", 0.9, "label", 0},
+	};
+	/* family name and birth date shared; the given name unreadable */
+	struct match_reading bad[] = {
+	    {MATCH_NAME, "Nguyen, Xq", 0.3, "label", 0},
+	    {MATCH_DOB, "2001-06-30", 0.9, "label", 0},
+	};
+
+	(void)state;
+	link(r, ok, 2, &m);
+	assert_int_equal(m.filed, 1);
+	assert_string_equal(best_mrn(r, &m), "55500012");
+	link(r, bad, 2, &m);
+	assert_int_equal(m.filed, 0);
+	match_roster_free(r);
+}
+
+static void test_contradiction_goes_to_review(void **state)
+{
+	struct match_roster *r = roster();
+	struct match_result m;
+	struct match_reading rd[] = {
+	    {MATCH_MRN, "00482913", 0.9, "label", 0},
+	    {MATCH_NAME, "Margaret O'Donnell", 0.9, "label", 0},
+	    {MATCH_DOB, "1990-01-01", 0.9, "label", 0},
+	};
+
+	(void)state;
+	link(r, rd, 3, &m);
+	assert_int_equal(m.filed, 0);
+	assert_non_null(strstr(m.reason, "birth_date"));
+	match_roster_free(r);
+}
+
+static void test_swapped_dob_is_partial(void **state)
+{
+	struct match_roster *r = roster();
+	struct match_result m;
+	struct match_reading rd[] = {
+	    {MATCH_NAME, "Smith, John", 0.9, "label", 0},
+	    {MATCH_DOB, "1945-03-04", 0.9, "label", 0},
+	};
+
+	(void)state;
+	link(r, rd, 2, &m);
+	assert_int_equal(m.filed, 0); /* partial is not agreement */
+	assert_string_equal(best_mrn(r, &m), "31415926");
+	assert_int_equal(m.cands[0].agree[MATCH_DOB], MATCH_PARTIAL);
+	match_roster_free(r);
+}
+
+static void test_barcode_plus_dob(void **state)
+{
+	struct match_roster *r = roster();
+	struct match_result m;
+	struct match_reading rd[] = {
+	    {MATCH_BARCODE, "MRN:77700001", 1.0, "barcode", 0},
+	    {MATCH_DOB, "12/01/1968", 0.4, "label", 0}, /* raw, unparsed */
+	};
+
+	(void)state;
+	link(r, rd, 2, &m);
+	assert_int_equal(m.filed, 1);
+	assert_string_equal(best_mrn(r, &m), "77700001");
+	match_roster_free(r);
+}
+
+static void test_writer_name_ignored(void **state)
+{
+	struct match_roster *r = roster();
+	struct match_result m;
+	/* Thomas writes about Margaret: his name must not file it to him */
+	struct match_reading rd[] = {
+	    {MATCH_NAME, "Thomas O'Donnell", 0.9, "prose", -1},
+	    {MATCH_NAME, "Margaret O'Donnell", 0.9, "prose", 1},
+	    {MATCH_DOB, "1952-03-14", 0.9, "prose", 0},
+	};
+
+	(void)state;
+	link(r, rd, 3, &m);
+	assert_int_equal(m.filed, 1);
+	assert_string_equal(best_mrn(r, &m), "00482913");
+	match_roster_free(r);
+}
+
+static void test_nothing_read(void **state)
+{
+	struct match_roster *r = roster();
+	struct match_result m;
+
+	(void)state;
+	link(r, NULL, 0, &m);
+	assert_int_equal(m.filed, 0);
+	assert_int_equal(m.ncands, 0);
+	assert_string_equal(m.reason,
+			    "no patient name, birth date or MRN found");
+	match_roster_free(r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_jaro_winkler),
+	    cmocka_unit_test(test_fold_digits),
+	    cmocka_unit_test(test_name_orders),
+	    cmocka_unit_test(test_mrn_and_dob_files),
+	    cmocka_unit_test(test_garbled_mrn_still_files),
+	    cmocka_unit_test(test_mrn_one_digit_off_is_not_enough),
+	    cmocka_unit_test(test_name_alone_never_files),
+	    cmocka_unit_test(test_same_name_needs_dob),
+	    cmocka_unit_test(test_twins),
+	    cmocka_unit_test(test_contradiction_goes_to_review),
+	    cmocka_unit_test(test_swapped_dob_is_partial),
+	    cmocka_unit_test(test_barcode_plus_dob),
+	    cmocka_unit_test(test_writer_name_ignored),
+	    cmocka_unit_test(test_nothing_read),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
