@@ -1,0 +1,145 @@
+/*
+ * doctype.c - the document-type rules, in one readable table.
+ *
+ * Each rule is a phrase and the type it votes for, with a weight.  A
+ * phrase in the first lines of the page (the title) counts three times.
+ * The type with the most votes wins if it has at least MIN_VOTES and
+ * clearly beats the next; otherwise the type is "unknown" and nobody is
+ * misled.
+ */
+#include "extract.h"
+
+#include <ctype.h>
+#include <string.h>
+
+struct rule {
+	const char *phrase; /* lower-case; matched on word starts */
+	int type;
+	int weight;
+};
+
+enum { T_CHART, T_RELEASE, T_LETTER, T_COUNT };
+static const char *const type_names[T_COUNT] = {"chart", "release_form",
+						"correspondence"};
+
+static const struct rule rules[] = {
+    /* release forms */
+    {"authorization for release", T_RELEASE, 4},
+    {"authorization to release", T_RELEASE, 4},
+    {"authorization for use", T_RELEASE, 4},
+    {"release of information", T_RELEASE, 4},
+    {"release of medical", T_RELEASE, 4},
+    {"release of liability", T_RELEASE, 4},
+    {"release form", T_RELEASE, 4},
+    {"liability waiver", T_RELEASE, 4},
+    {"waiver", T_RELEASE, 2},
+    {"consent", T_RELEASE, 2},
+    {"i hereby authorize", T_RELEASE, 3},
+    {"hereby authorize", T_RELEASE, 2},
+    {"authorize", T_RELEASE, 1},
+    {"hipaa", T_RELEASE, 2},
+    {"revoke", T_RELEASE, 1},
+    {"expiration", T_RELEASE, 1},
+    {"signature of patient", T_RELEASE, 2},
+    {"legal representative", T_RELEASE, 2},
+    {"hold harmless", T_RELEASE, 3},
+    /* charts */
+    {"progress note", T_CHART, 4},
+    {"discharge summary", T_CHART, 4},
+    {"history and physical", T_CHART, 4},
+    {"nursing note", T_CHART, 4},
+    {"physician orders", T_CHART, 4},
+    {"physician's orders", T_CHART, 4},
+    {"operative report", T_CHART, 4},
+    {"consultation", T_CHART, 2},
+    {"chief complaint", T_CHART, 3},
+    {"assessment", T_CHART, 2},
+    {"plan:", T_CHART, 2},
+    {"diagnosis", T_CHART, 2},
+    {"medications", T_CHART, 2},
+    {"vital signs", T_CHART, 2},
+    {"allergies", T_CHART, 2},
+    {"subjective", T_CHART, 2},
+    {"objective", T_CHART, 1},
+    {"blood pressure", T_CHART, 1},
+    {"admitted", T_CHART, 1},
+    {"follow-up", T_CHART, 1},
+    {"follow up", T_CHART, 1},
+    /* correspondence */
+    {"dear ", T_LETTER, 4},
+    {"sincerely", T_LETTER, 4},
+    {"yours truly", T_LETTER, 4},
+    {"best regards", T_LETTER, 3},
+    {"kind regards", T_LETTER, 3},
+    {"warm regards", T_LETTER, 3},
+    {"with love", T_LETTER, 3},
+    {"thank you for", T_LETTER, 2},
+    {"i am writing", T_LETTER, 3},
+    {"i'm writing", T_LETTER, 3},
+    {"my mother", T_LETTER, 2},
+    {"my father", T_LETTER, 2},
+    {"my husband", T_LETTER, 2},
+    {"my wife", T_LETTER, 2},
+    {"my son", T_LETTER, 2},
+    {"my daughter", T_LETTER, 2},
+    {"my grandmother", T_LETTER, 2},
+    {"my grandfather", T_LETTER, 2},
+};
+#define NRULES (sizeof(rules) / sizeof(rules[0]))
+#define MIN_VOTES 4
+#define TITLE_CHARS 300 /* roughly the first few lines */
+
+/* Count occurrences of phrase at word starts in hay (lower-cased). */
+static int count_at_word_start(const char *hay, size_t len, const char *phrase,
+			       int *in_title)
+{
+	size_t plen = strlen(phrase), i;
+	int n = 0;
+
+	*in_title = 0;
+	for (i = 0; i + plen <= len; i++) {
+		if (i > 0 && isalnum((unsigned char)hay[i - 1]))
+			continue;
+		if (memcmp(hay + i, phrase, plen) != 0)
+			continue;
+		n++;
+		if (i < TITLE_CHARS)
+			*in_title = 1;
+	}
+	return n;
+}
+
+const char *doctype_classify(const char *text)
+{
+	int votes[T_COUNT] = {0};
+	char buf[16384];
+	size_t len, i;
+	int best = -1, second = 0, t;
+
+	if (text == NULL)
+		return "unknown";
+	for (len = 0; text[len] && len + 1 < sizeof(buf); len++)
+		buf[len] = (char)tolower((unsigned char)text[len]);
+	buf[len] = '\0';
+	for (i = 0; i < NRULES; i++) {
+		int title, n = count_at_word_start(buf, len, rules[i].phrase,
+						   &title);
+		if (n == 0)
+			continue;
+		/* repeated words count, but not without bound */
+		votes[rules[i].type] +=
+		    rules[i].weight * ((n > 3 ? 3 : n) + (title ? 2 : 0));
+	}
+	for (t = 0; t < T_COUNT; t++) {
+		if (best < 0 || votes[t] > votes[best]) {
+			if (best >= 0)
+				second = votes[best];
+			best = t;
+		} else if (votes[t] > second) {
+			second = votes[t];
+		}
+	}
+	if (votes[best] < MIN_VOTES || votes[best] < second * 5 / 4)
+		return "unknown";
+	return type_names[best];
+}

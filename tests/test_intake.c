@@ -1,0 +1,234 @@
+/*
+ * test_intake.c - the pieces of intake that need no OCR engine: date
+ * spellings, the document-type rules, and labelled-field extraction from
+ * hand-built word boxes (as Tesseract would return them).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../intake/extract.h"
+
+static void expect_date(const char *in, int role, const char *iso,
+			const char *alt)
+{
+	char a[11], b[11];
+
+	if (iso == NULL) {
+		if (date_parse(in, role, a, b))
+			fail_msg("'%s' parsed as %s, expected no date", in, a);
+		return;
+	}
+	if (!date_parse(in, role, a, b))
+		fail_msg("'%s' did not parse", in);
+	assert_string_equal(a, iso);
+	assert_string_equal(b, alt ? alt : "");
+}
+
+static void test_dates(void **state)
+{
+	(void)state;
+	expect_date("03/14/1952", DATE_BIRTH, "1952-03-14", NULL);
+	expect_date("3-14-52", DATE_BIRTH, "1952-03-14", NULL);
+	expect_date("March 14, 1952", DATE_BIRTH, "1952-03-14", NULL);
+	expect_date("14 Mar 1952", DATE_BIRTH, "1952-03-14", NULL);
+	expect_date("Sept. 3, 2024", DATE_DOCUMENT, "2024-09-03", NULL);
+	expect_date("1952-03-14", DATE_BIRTH, "1952-03-14", NULL);
+	expect_date("03141952", DATE_BIRTH, "1952-03-14", NULL);
+	expect_date("O3/l4/l952", DATE_BIRTH, "1952-03-14", NULL);
+	expect_date("04/03/1945", DATE_BIRTH, "1945-04-03", "1945-03-04");
+	expect_date("25/12/1960", DATE_BIRTH, "1960-12-25", NULL);
+	expect_date("02/30/1952", DATE_BIRTH, NULL, NULL);
+	expect_date("03/14/2999", DATE_BIRTH, NULL, NULL); /* future */
+	expect_date("Marie 14 1952", DATE_BIRTH, NULL, NULL);
+	expect_date("hello", DATE_BIRTH, NULL, NULL);
+	expect_date("", DATE_BIRTH, NULL, NULL);
+	expect_date("1/2", DATE_BIRTH, NULL, NULL);
+}
+
+static void test_doctype(void **state)
+{
+	(void)state;
+	assert_string_equal(
+	    doctype_classify("AUTHORIZATION FOR RELEASE OF MEDICAL "
+			     "INFORMATION\nI hereby authorize ... revoke"),
+	    "release_form");
+	assert_string_equal(doctype_classify("PROGRESS NOTE\nSubjective: "
+					     "cough\nAssessment: better\nPlan: "
+					     "rest"),
+			    "chart");
+	assert_string_equal(
+	    doctype_classify("March 3, 2024\nDear Dr. Whitaker,\nI am "
+			     "writing about my mother.\nSincerely,\nTom"),
+	    "correspondence");
+	assert_string_equal(doctype_classify("grocery list: eggs, milk"),
+			    "unknown");
+	assert_string_equal(doctype_classify(""), "unknown");
+	assert_string_equal(doctype_classify(NULL), "unknown");
+}
+
+/* Build a page from "line|word word word" rows, boxes laid out left to
+ * right, 100 px per word, 50 px per line. */
+static void make_page(struct ocr_page *pg, const char *const *lines,
+		      size_t nlines, float conf)
+{
+	size_t i, cap = 64;
+
+	memset(pg, 0, sizeof(*pg));
+	pg->words = calloc(cap, sizeof(*pg->words));
+	for (i = 0; i < nlines; i++) {
+		char *copy = strdup(lines[i]), *p = copy, *w;
+		int x = 10;
+		while ((w = strsep(&p, " ")) != NULL) {
+			struct ocr_word *ow = &pg->words[pg->nwords++];
+			ow->text = strdup(w);
+			ow->x0 = x;
+			ow->x1 = x + 90;
+			ow->y0 = 10 + (int)i * 50;
+			ow->y1 = ow->y0 + 40;
+			ow->conf = conf;
+			ow->line = (int)i;
+			x += 100;
+		}
+		free(copy);
+	}
+}
+
+static void free_page(struct ocr_page *pg)
+{
+	size_t i;
+
+	for (i = 0; i < pg->nwords; i++)
+		free(pg->words[i].text);
+	free(pg->words);
+}
+
+static const struct reading *find(const struct readings *rs, int field,
+				  const char *source)
+{
+	size_t i;
+
+	for (i = 0; i < rs->n; i++)
+		if (rs->v[i].field == field &&
+		    strcmp(rs->v[i].source, source) == 0)
+			return &rs->v[i];
+	return NULL;
+}
+
+static void test_labelled_form(void **state)
+{
+	static const char *const lines[] = {
+	    "AUTHORIZATION FOR RELEASE",
+	    "Patient Name: Margaret O'Donnell",
+	    "Date of Birth: 03/14/1952 MRN: 00482913",
+	    "Physician: Dr. Alan Whitaker",
+	    "Date: 10/02/2025",
+	};
+	struct ocr_page pg;
+	struct readings rs = {0};
+	const struct reading *r;
+
+	(void)state;
+	make_page(&pg, lines, 5, 0.8f);
+	assert_int_equal(extract_labelled(&pg, 0, &rs), 0);
+	r = find(&rs, FIELD_NAME, "label");
+	assert_non_null(r);
+	assert_string_equal(r->value, "Margaret O'Donnell");
+	assert_int_equal(r->x0, 210); /* box of the value, not the label */
+	r = find(&rs, FIELD_DOB, "label");
+	assert_non_null(r);
+	assert_string_equal(r->value, "1952-03-14");
+	r = find(&rs, FIELD_MRN, "label");
+	assert_non_null(r);
+	assert_string_equal(r->value, "00482913");
+	r = find(&rs, FIELD_PHYSICIAN, "label");
+	assert_non_null(r);
+	assert_string_equal(r->value, "Alan Whitaker");
+	r = find(&rs, FIELD_DOCDATE, "label");
+	assert_non_null(r);
+	assert_string_equal(r->value, "2025-10-02");
+	readings_free(&rs);
+	free_page(&pg);
+}
+
+static void test_label_variants_and_value_below(void **state)
+{
+	static const char *const lines[] = {
+	    "NAME OF PATIENT:",
+	    "GARCIA, MARIA",
+	    "DOB 11/23/75 Record No. 10293848",
+	};
+	struct ocr_page pg;
+	struct readings rs = {0};
+	const struct reading *r;
+
+	(void)state;
+	make_page(&pg, lines, 3, 0.9f);
+	assert_int_equal(extract_labelled(&pg, 0, &rs), 0);
+	r = find(&rs, FIELD_NAME, "label");
+	assert_non_null(r);
+	assert_string_equal(r->value, "GARCIA, MARIA");
+	r = find(&rs, FIELD_DOB, "label");
+	assert_non_null(r);
+	assert_string_equal(r->value, "1975-11-23");
+	r = find(&rs, FIELD_MRN, "label");
+	assert_non_null(r);
+	assert_string_equal(r->value, "10293848");
+	readings_free(&rs);
+	free_page(&pg);
+}
+
+static void test_prose_is_not_a_label(void **state)
+{
+	static const char *const lines[] = {
+	    "my name is on the date we agreed",
+	    "the patient was seen",
+	};
+	struct ocr_page pg;
+	struct readings rs = {0};
+
+	(void)state;
+	make_page(&pg, lines, 2, 0.9f);
+	assert_int_equal(extract_labelled(&pg, 0, &rs), 0);
+	assert_int_equal(rs.n, 0);
+	readings_free(&rs);
+	free_page(&pg);
+}
+
+static void test_prose_dates(void **state)
+{
+	struct readings rs = {0};
+
+	(void)state;
+	assert_int_equal(extract_prose_dates("my mother Margaret, born March "
+					     "14, 1952, has been",
+					     0, &rs),
+			 0);
+	assert_int_equal(rs.n, 1);
+	assert_string_equal(rs.v[0].value, "1952-03-14");
+	assert_string_equal(rs.v[0].source, "prose");
+	readings_free(&rs);
+	assert_int_equal(extract_prose_dates("date of birth: 7/2/50.", 0, &rs),
+			 0);
+	assert_true(rs.n >= 1);
+	assert_string_equal(rs.v[0].value, "1950-07-02");
+	readings_free(&rs);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_dates),
+	    cmocka_unit_test(test_doctype),
+	    cmocka_unit_test(test_labelled_form),
+	    cmocka_unit_test(test_label_variants_and_value_below),
+	    cmocka_unit_test(test_prose_is_not_a_label),
+	    cmocka_unit_test(test_prose_dates),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
