@@ -1,0 +1,432 @@
+/*
+ * cmd_lookup.c - "chartroom search", "show" and "export": finding and
+ * reading documents from the command line.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../ocr/ocr.h"
+#include "cli.h"
+
+static json_t *str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static void print_json(json_t *o)
+{
+	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+	printf("%s\n", s ? s : "{}");
+	free(s);
+	json_decref(o);
+}
+
+/* Document ids on the command line: positive decimal only. */
+static int parse_id(const char *s, int64_t *id)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || *end || end == s || v <= 0)
+		return -1;
+	*id = v;
+	return 0;
+}
+
+struct search_ctx {
+	int json;
+	size_t n;
+};
+
+static int on_hit(void *vctx, const struct store_hit *h)
+{
+	struct search_ctx *ctx = vctx;
+	char id[24];
+
+	ctx->n++;
+	snprintf(id, sizeof(id), "%lld", (long long)h->id);
+	if (ctx->json) {
+		json_t *o = json_object();
+		json_object_set_new(o, "document_id", json_string(id));
+		json_object_set_new(o, "file", str_or_null(h->file));
+		json_object_set_new(o, "sha256", str_or_null(h->sha256));
+		json_object_set_new(
+		    o, "patient",
+		    h->patient_mrn
+			? json_pack("{s:s, s:s?, s:s?, s:s?}", "mrn",
+				    h->patient_mrn, "family_name",
+				    h->patient_family, "given_name",
+				    h->patient_given, "birth_date",
+				    h->patient_birth_date)
+			: json_null());
+		json_object_set_new(o, "doc_type", str_or_null(h->doc_type));
+		json_object_set_new(o, "document_date",
+				    str_or_null(h->document_date));
+		json_object_set_new(o, "status", str_or_null(h->status));
+		json_object_set_new(o, "pages", json_integer(h->pages));
+		json_object_set_new(o, "snippet", str_or_null(h->snippet));
+		json_object_set_new(o, "created_at", str_or_null(h->created_at));
+		print_json(o);
+		return 0;
+	}
+	printf("%-6s %-10s %-14s %-7s %-10s %s%s%s\n", id,
+	       h->document_date ? h->document_date : "-",
+	       h->doc_type ? h->doc_type : "-", h->status,
+	       h->patient_mrn ? h->patient_mrn : "-",
+	       h->patient_family ? h->patient_family : "",
+	       h->patient_family ? ", " : "",
+	       h->patient_given ? h->patient_given : "");
+	if (h->snippet != NULL)
+		printf("       %s\n", h->snippet);
+	return 0;
+}
+
+int cmd_search(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"store", 1, NULL, 's'}, {"json", 0, NULL, 'j'},
+	    {"mrn", 1, NULL, 'm'},   {"name", 1, NULL, 'n'},
+	    {"text", 1, NULL, 't'},  {"type", 1, NULL, 'y'},
+	    {"from", 1, NULL, 'f'},  {"to", 1, NULL, 'u'},
+	    {"status", 1, NULL, 'S'}, {"limit", 1, NULL, 'l'},
+	    {"help", 0, NULL, 'h'},  {NULL, 0, NULL, 0}};
+	struct search_ctx ctx = {0, 0};
+	struct store_query q;
+	const char *store = NULL;
+	struct cr_err err;
+	struct store *st;
+	int c, rc;
+
+	memset(&q, 0, sizeof(q));
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "hj", opts, NULL)) != -1) {
+		char *end;
+		switch (c) {
+		case 's': store = optarg; break;
+		case 'j': ctx.json = 1; break;
+		case 'm': q.mrn = optarg; break;
+		case 'n': q.name = optarg; break;
+		case 't': q.text = optarg; break;
+		case 'y': q.type = optarg; break;
+		case 'f': q.from = optarg; break;
+		case 'u': q.to = optarg; break;
+		case 'S': q.status = optarg; break;
+		case 'l':
+			q.limit = (int)strtol(optarg, &end, 10);
+			if (*end || q.limit < 1) {
+				cli_error("search", "--limit takes a positive "
+						    "number");
+				return EXIT_USAGE;
+			}
+			break;
+		case 'h':
+			printf("usage: chartroom search [--store DIR] [--json] "
+			       "[--mrn M] [--name TEXT]\n"
+			       "       [--text QUERY] [--type T] [--from DATE] "
+			       "[--to DATE] [--status S]\n"
+			       "       [--limit N]\n\n"
+			       "Documents matching every filter given, newest "
+			       "first; with --text, ranked\n"
+			       "by relevance with a snippet.  DATE is "
+			       "YYYY-MM-DD.  T is chart, release_form,\n"
+			       "correspondence or unknown; S is filed, review "
+			       "or rejected.  --limit defaults\n"
+			       "to 100.\n\nExit status: 0 found, 1 nothing "
+			       "found, 2 usage, 3 store error.\n");
+			return EXIT_OK;
+		default: return EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		cli_error("search", "unexpected argument '%s' (use --text "
+				    "for words)",
+			  argv[optind]);
+		return EXIT_USAGE;
+	}
+	st = cli_open_store(store, 0);
+	if (st == NULL)
+		return EXIT_FAILURE_;
+	cr_err_clear(&err);
+	rc = store_search(st, &q, on_hit, &ctx, &err);
+	store_close(st);
+	if (rc == CR_EINVAL) {
+		cli_error("search", "%s", err.msg);
+		return EXIT_USAGE;
+	}
+	if (rc != CR_OK) {
+		cli_error("search", "%s", err.msg);
+		return EXIT_FAILURE_;
+	}
+	return ctx.n ? EXIT_OK : EXIT_SOME;
+}
+
+static json_t *docview_json(const struct store_docview *v)
+{
+	const struct store_document *d = &v->doc;
+	json_t *o = json_object(), *pages = json_array();
+	json_t *fields = json_array(), *cands = json_array();
+	char id[24];
+	size_t i;
+
+	snprintf(id, sizeof(id), "%lld", (long long)d->id);
+	json_object_set_new(o, "document_id", json_string(id));
+	json_object_set_new(o, "file", str_or_null(d->file));
+	json_object_set_new(o, "sha256", str_or_null(d->sha256));
+	json_object_set_new(o, "size_bytes", json_integer((json_int_t)d->size_bytes));
+	json_object_set_new(o, "original_path", str_or_null(d->original_path));
+	json_object_set_new(o, "status", str_or_null(d->status));
+	json_object_set_new(o, "doc_type", str_or_null(d->doc_type));
+	json_object_set_new(
+	    o, "patient",
+	    d->patient_mrn
+		? json_pack("{s:s, s:s?, s:s?, s:s?}", "mrn", d->patient_mrn,
+			    "family_name", v->patient_family, "given_name",
+			    v->patient_given, "birth_date",
+			    v->patient_birth_date)
+		: json_null());
+	json_object_set_new(o, "document_date", str_or_null(d->document_date));
+	json_object_set_new(o, "pages", json_integer(d->pages));
+	json_object_set_new(o, "confidence", json_real(d->confidence));
+	json_object_set_new(o, "reason", str_or_null(d->reason));
+	json_object_set_new(o, "source", str_or_null(d->source));
+	json_object_set_new(o, "created_at", str_or_null(v->created_at));
+	for (i = 0; i < v->npages; i++) {
+		const struct store_page *p = &v->pages[i];
+		json_array_append_new(
+		    pages, json_pack("{s:i, s:i, s:i, s:i, s:i, s:f, s:s}",
+				     "page", p->index + 1, "width", p->width,
+				     "height", p->height, "dpi", p->dpi,
+				     "rotation_deg", p->rotation_deg,
+				     "mean_conf", p->mean_conf, "text",
+				     p->text ? p->text : ""));
+	}
+	json_object_set_new(o, "page_text", pages);
+	for (i = 0; i < v->nfields; i++) {
+		const struct store_field *f = &v->fields[i];
+		json_array_append_new(
+		    fields,
+		    json_pack("{s:s, s:s, s:f, s:i, s:[iiii], s:s?}", "name",
+			      f->name, "value", f->value ? f->value : "",
+			      "conf", f->conf, "page", f->page + 1, "box",
+			      f->x0, f->y0, f->x1, f->y1, "source",
+			      f->source));
+	}
+	json_object_set_new(o, "fields", fields);
+	for (i = 0; i < v->ncands; i++) {
+		json_t *ev = json_loads(v->cands[i].evidence
+					    ? v->cands[i].evidence
+					    : "{}",
+					0, NULL);
+		json_array_append_new(
+		    cands, json_pack("{s:s, s:f, s:o}", "mrn", v->cands[i].mrn,
+				     "score", v->cands[i].score, "evidence",
+				     ev ? ev : json_object()));
+	}
+	json_object_set_new(o, "candidates", cands);
+	return o;
+}
+
+static void docview_print(const struct store_docview *v)
+{
+	const struct store_document *d = &v->doc;
+	size_t i;
+
+	printf("document %lld  %s\n", (long long)d->id, d->file);
+	printf("  status     %s%s%s\n", d->status, d->reason ? ": " : "",
+	       d->reason ? d->reason : "");
+	printf("  type       %s\n", d->doc_type ? d->doc_type : "-");
+	if (d->patient_mrn)
+		printf("  patient    %s  %s, %s  born %s\n", d->patient_mrn,
+		       v->patient_family ? v->patient_family : "",
+		       v->patient_given ? v->patient_given : "",
+		       v->patient_birth_date ? v->patient_birth_date : "");
+	printf("  date       %s\n", d->document_date ? d->document_date : "-");
+	printf("  pages      %d\n", d->pages);
+	printf("  sha256     %s\n", d->sha256);
+	printf("  original   %s\n", d->original_path);
+	printf("  arrived    %s%s%s\n", v->created_at ? v->created_at : "",
+	       d->source ? " from " : "", d->source ? d->source : "");
+	if (v->nfields)
+		printf("\nfields (value, confidence, page, source):\n");
+	for (i = 0; i < v->nfields; i++)
+		printf("  %-14s %-28s %.2f  p%d  %s\n", v->fields[i].name,
+		       v->fields[i].value, v->fields[i].conf,
+		       v->fields[i].page + 1,
+		       v->fields[i].source ? v->fields[i].source : "");
+	if (v->ncands)
+		printf("\ncandidates:\n");
+	for (i = 0; i < v->ncands; i++)
+		printf("  %-12s %.3f  %s\n", v->cands[i].mrn, v->cands[i].score,
+		       v->cands[i].evidence ? v->cands[i].evidence : "");
+	for (i = 0; i < v->npages; i++)
+		printf("\n--- page %d (mean confidence %.2f, turned %d°) ---\n"
+		       "%s\n",
+		       v->pages[i].index + 1, v->pages[i].mean_conf,
+		       v->pages[i].rotation_deg,
+		       v->pages[i].text ? v->pages[i].text : "");
+}
+
+int cmd_show(int argc, char **argv)
+{
+	static const struct option opts[] = {{"store", 1, NULL, 's'},
+					     {"json", 0, NULL, 'j'},
+					     {"help", 0, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	const char *store = NULL;
+	struct store_docview *v;
+	struct cr_err err;
+	struct store *st;
+	int64_t id;
+	int c, json = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "hj", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': store = optarg; break;
+		case 'j': json = 1; break;
+		case 'h':
+			printf("usage: chartroom show [--store DIR] [--json] "
+			       "DOC_ID\n\n"
+			       "One document: metadata, extracted fields with "
+			       "confidences, review\ncandidates, the "
+			       "original's SHA-256 and path, and each page's "
+			       "OCR text with\nits mean confidence.\n\n"
+			       "Exit status: 0 shown, 1 no such document, 2 "
+			       "usage, 3 store error.\n");
+			return EXIT_OK;
+		default: return EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1 || parse_id(argv[optind], &id) != 0) {
+		cli_error("show", "usage: chartroom show DOC_ID (a positive "
+				  "number)");
+		return EXIT_USAGE;
+	}
+	st = cli_open_store(store, 0);
+	if (st == NULL)
+		return EXIT_FAILURE_;
+	cr_err_clear(&err);
+	v = store_document_get(st, id, &err);
+	store_close(st);
+	if (v == NULL) {
+		cli_error("show", "%s", err.msg);
+		return err.code == CR_ENOTFOUND ? EXIT_SOME : EXIT_FAILURE_;
+	}
+	if (json)
+		print_json(docview_json(v));
+	else
+		docview_print(v);
+	store_docview_free(v);
+	return EXIT_OK;
+}
+
+static int copy_file(const char *from, const char *to, struct cr_err *err)
+{
+	char buf[65536];
+	ssize_t n;
+	int in, out, rc = CR_OK;
+
+	in = open(from, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return cr_err_set(err, CR_EIO, "cannot open the original %s: %s",
+				  from, strerror(errno));
+	out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (out < 0) {
+		close(in);
+		return cr_err_set(err, CR_EIO, "cannot create %s: %s", to,
+				  strerror(errno));
+	}
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n) {
+			rc = cr_err_set(err, CR_EIO, "cannot write %s: %s", to,
+					strerror(errno));
+			break;
+		}
+	if (n < 0)
+		rc = cr_err_set(err, CR_EIO, "cannot read %s", from);
+	if (close(out) != 0 && rc == CR_OK)
+		rc = cr_err_set(err, CR_EIO, "cannot write %s", to);
+	close(in);
+	return rc;
+}
+
+int cmd_export(int argc, char **argv)
+{
+	static const struct option opts[] = {{"store", 1, NULL, 's'},
+					     {"original", 0, NULL, 'o'},
+					     {"pdf", 0, NULL, 'p'},
+					     {"help", 0, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	const char *store = NULL;
+	struct store_docview *v;
+	struct cr_err err;
+	struct store *st;
+	int64_t id;
+	int c, mode = 0, rc;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': store = optarg; break;
+		case 'o': mode = mode ? -1 : 'o'; break;
+		case 'p': mode = mode ? -1 : 'p'; break;
+		case 'h':
+			printf("usage: chartroom export [--store DIR] DOC_ID "
+			       "--original|--pdf OUT\n\n"
+			       "--original writes the original bytes as "
+			       "scanned (checked against their\nSHA-256); "
+			       "--pdf writes a searchable PDF (page images "
+			       "with an invisible text\nlayer).\n\n"
+			       "Exit status: 0 written, 1 no such document, 2 "
+			       "usage, 3 error.\n");
+			return EXIT_OK;
+		default: return EXIT_USAGE;
+		}
+	}
+	if (mode <= 0 || argc - optind != 2 ||
+	    parse_id(argv[optind], &id) != 0) {
+		cli_error("export", "usage: chartroom export DOC_ID "
+				    "--original|--pdf OUT");
+		return EXIT_USAGE;
+	}
+	st = cli_open_store(store, 0);
+	if (st == NULL)
+		return EXIT_FAILURE_;
+	cr_err_clear(&err);
+	v = store_document_get(st, id, &err);
+	store_close(st);
+	if (v == NULL) {
+		cli_error("export", "%s", err.msg);
+		return err.code == CR_ENOTFOUND ? EXIT_SOME : EXIT_FAILURE_;
+	}
+	{
+		/* An original that no longer hashes to its name has been
+		 * changed on disk: refuse to hand it out. */
+		char sha[65];
+		rc = cr_sha256_file(v->doc.original_path, sha, NULL, &err);
+		if (rc == CR_OK && strcmp(sha, v->doc.sha256) != 0)
+			rc = cr_err_set(&err, CR_EIO,
+					"the original %s does not match its "
+					"SHA-256; it was altered on disk",
+					v->doc.original_path);
+	}
+	if (rc == CR_OK && mode == 'o')
+		rc = copy_file(v->doc.original_path, argv[optind + 1], &err);
+	else if (rc == CR_OK)
+		rc = ocr_pdf_export(v->doc.original_path, argv[optind + 1],
+				    NULL, &err);
+	store_docview_free(v);
+	if (rc != CR_OK) {
+		cli_error("export", "%s", err.msg);
+		return EXIT_FAILURE_;
+	}
+	return EXIT_OK;
+}
