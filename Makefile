@@ -1,0 +1,42 @@
+# Chartroom - thin wrapper over CMake.  `make demo` and `make check` install
+# what is missing (deps.sh), configure and build into build/, then run.
+
+BUILD ?= build
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_FLAGS ?= -DCHARTROOM_WERROR=ON
+DEMO_STORE ?= chartroom-data
+
+.PHONY: all deps build demo check check-asan eval bench clean
+
+all: build
+
+deps:
+	./deps.sh
+
+build: deps
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
+	cmake --build $(BUILD) -j $(JOBS)
+
+# The main job on the bundled samples, into the default store.
+demo: build
+	$(BUILD)/chartroom init --store $(DEMO_STORE)
+	$(BUILD)/chartroom patients import --store $(DEMO_STORE) samples/roster.csv
+	$(BUILD)/chartroom ingest --store $(DEMO_STORE) samples/*.tif samples/*.png samples/*.jpg samples/bad/* || true
+	$(BUILD)/chartroom search --store $(DEMO_STORE) --limit 20
+	@echo
+	@echo "Demo store: $(DEMO_STORE).  Try: $(BUILD)/chartroom search --store $(DEMO_STORE) --text discharge"
+
+check: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# The same suite under AddressSanitizer + UBSan.
+check-asan: deps
+	cmake -S . -B build-asan -DCHARTROOM_SANITIZE=ON -DCHARTROOM_WERROR=ON
+	cmake --build build-asan -j $(JOBS)
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS)
+
+bench: build
+	bench/ocr-throughput.sh
+
+clean:
+	rm -rf $(BUILD) build-asan

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# e2e_ingest.sh - the real chartroom binary on the committed sample scans:
+# init, roster import (good and bad rows), ingest --json against the ground
+# truth in samples/truth.csv, duplicates, search, show and export.
+#
+# Hard rules checked here: no document is ever filed to a patient other
+# than the one in truth.csv; every bad input is rejected with a reason;
+# every expected-filed sample is filed.
+set -uo pipefail
+
+BIN=${CHARTROOM_BIN:-build/chartroom}
+SRC=${CHARTROOM_SOURCE_DIR:-.}
+S=$SRC/samples
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+export CHARTROOM_STORE=$T/store
+fails=0 passes=0
+ok() { echo "ok   - $*"; passes=$((passes + 1)); }
+bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
+
+# --- store and roster ------------------------------------------------
+"$BIN" search >/dev/null 2>"$T/err"; rc=$?
+check "search before init exits 3" test $rc -eq 3
+check "... and says to run init" grep -q "chartroom init" "$T/err"
+check "init" "$BIN" init
+check "init again (idempotent)" "$BIN" init
+"$BIN" patients import "$S/roster.csv" >"$T/imp" 2>&1; rc=$?
+check "roster import exits 0" test $rc -eq 0
+roster_rows=$(($(wc -l <"$S/roster.csv") - 1))
+check "roster import added $roster_rows" grep -q "^$roster_rows added, 0 updated, 0 refused" "$T/imp"
+"$BIN" patients import "$S/roster.csv" >"$T/imp" 2>&1
+check "re-import updates" grep -q "^0 added, $roster_rows updated" "$T/imp"
+"$BIN" patients import "$S/roster-bad.csv" >"$T/imp" 2>"$T/imperr"; rc=$?
+check "bad roster exits 1" test $rc -eq 1
+check "bad rows reported with line numbers" grep -qE "roster-bad.csv:[0-9]+: refused" "$T/imperr"
+"$BIN" patients import "$T/nope.csv" >/dev/null 2>&1; rc=$?
+check "missing roster file exits 3" test $rc -eq 3
+"$BIN" ingest >/dev/null 2>&1; rc=$?
+check "ingest without files exits 2" test $rc -eq 2
+
+# --- ingest against the ground truth ---------------------------------
+files=()
+while IFS=, read -r file _; do
+	[ "$file" = file ] && continue
+	files+=("$S/$file")
+done <"$S/truth.csv"
+"$BIN" ingest --json "${files[@]}" >"$T/out.jsonl" 2>"$T/ingest.err"; rc=$?
+check "ingest exits 1 (bad inputs present)" test $rc -eq 1
+check "one JSON line per input" test "$(wc -l <"$T/out.jsonl")" -eq ${#files[@]}
+check "JSON lines in input order" diff <(jq -r .file "$T/out.jsonl") <(printf '%s\n' "${files[@]}")
+
+misfiled=0 filed_ok=0 filed_missed=0 rejected_ok=0 n=0
+while IFS=, read -r file want mrn doctype _; do
+	[ "$file" = file ] && continue
+	n=$((n + 1))
+	line=$(sed -n "${n}p" "$T/out.jsonl")
+	got=$(jq -r .status <<<"$line")
+	gotmrn=$(jq -r '.patient.mrn // ""' <<<"$line")
+	if [ "$got" = filed ] && [ "$gotmrn" != "$mrn" ]; then
+		bad "MISFILED $file -> $gotmrn (truth: ${mrn:-none})"
+		misfiled=$((misfiled + 1))
+	fi
+	case $want in
+	filed)
+		if [ "$got" = filed ] && [ "$gotmrn" = "$mrn" ]; then
+			filed_ok=$((filed_ok + 1))
+		else
+			bad "$file expected filed to $mrn, got $got: $(jq -r '.reason // ""' <<<"$line")"
+			filed_missed=$((filed_missed + 1))
+		fi ;;
+	rejected)
+		reason=$(jq -r '.reason // ""' <<<"$line")
+		if [ "$got" = rejected ] && [ -n "$reason" ] && [ "$(jq -r .document_id <<<"$line")" = null ]; then
+			rejected_ok=$((rejected_ok + 1))
+		else
+			bad "$file expected rejected with a reason, got $got"
+		fi ;;
+	review)
+		check "$file goes to review" test "$got" = review ;;
+	esac
+	if [ "$got" != rejected ]; then
+		check "$file has a document id" test "$(jq -r .document_id <<<"$line")" != null
+	fi
+done <"$S/truth.csv"
+check "no misfiled document" test $misfiled -eq 0
+echo "# filed correctly: $filed_ok, expected-filed missed: $filed_missed, rejected with reason: $rejected_ok"
+
+# --- duplicates -------------------------------------------------------
+first=$(head -1 "$T/out.jsonl")
+"$BIN" ingest --json "${files[0]}" >"$T/dup.jsonl"; rc=$?
+check "re-ingest exits 0" test $rc -eq 0
+check "re-ingest is a duplicate" test "$(jq -r .status "$T/dup.jsonl")" = duplicate
+check "duplicate points to the first document" test "$(jq -r .document_id "$T/dup.jsonl")" = "$(jq -r .document_id <<<"$first")"
+
+# --- search, show, export --------------------------------------------
+filed_line=$(jq -c 'select(.status=="filed")' "$T/out.jsonl" | head -1)
+if [ -n "$filed_line" ]; then
+	id=$(jq -r .document_id <<<"$filed_line")
+	mrn=$(jq -r .patient.mrn <<<"$filed_line")
+	"$BIN" search --json --mrn "$mrn" >"$T/s.jsonl"
+	check "search --mrn finds document $id" jq -e --arg id "$id" 'select(.document_id==$id)' "$T/s.jsonl"
+	check "search --mrn returns only that patient" test "$(jq -r .patient.mrn "$T/s.jsonl" | sort -u)" = "$mrn"
+	"$BIN" show --json "$id" >"$T/show.json"
+	check "show has page text" jq -e '.page_text[0].text | length > 20' "$T/show.json"
+	check "show has the sha256" jq -e '.sha256 | test("^[0-9a-f]{64}$")' "$T/show.json"
+	word=$(jq -r '.page_text[0].text' "$T/show.json" | tr -cs 'A-Za-z' '\n' | awk 'length>=7' | head -1)
+	"$BIN" search --json --text "$word" >"$T/t.jsonl"
+	check "search --text '$word' finds document $id" jq -e --arg id "$id" 'select(.document_id==$id)' "$T/t.jsonl"
+	check "text hits carry a snippet with the match" jq -e 'select(.snippet != null) | .snippet | test("\\[")' "$T/t.jsonl"
+	"$BIN" export "$id" --original "$T/orig"
+	check "export --original is the same bytes" test "$(sha256sum <"$T/orig" | cut -d' ' -f1)" = "$(jq -r .sha256 "$T/show.json")"
+	"$BIN" export "$id" --pdf "$T/doc.pdf"
+	check "export --pdf writes a PDF" test "$(head -c 4 "$T/doc.pdf")" = "%PDF"
+else
+	bad "nothing was filed"
+fi
+"$BIN" search --json --text 'NEAR( "unbalanced * OR' >/dev/null 2>"$T/err"; rc=$?
+check "FTS syntax in --text is not an error" test $rc -le 1
+"$BIN" search --from 2024-13-45 >/dev/null 2>&1; rc=$?
+check "a bad date filter is a usage error" test $rc -eq 2
+"$BIN" show 999999 >/dev/null 2>&1; rc=$?
+check "show of a missing document exits 1" test $rc -eq 1
+"$BIN" show ../../etc/passwd >/dev/null 2>&1; rc=$?
+check "show of a non-numeric id exits 2" test $rc -eq 2
+for c in init patients ingest search show export review refile; do
+	check "$c --help" "$BIN" $c --help >/dev/null
+done
+
+echo "e2e_ingest: $passes passed, $fails failed"
+[ $fails -eq 0 ]
