@@ -84,7 +84,7 @@ static void on_result(void *vctx, const struct intake_result *r)
 		fprintf(stderr, "\r\033[K");
 	if (ctx->json) {
 		json_t *o = result_json(r);
-		char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(4));
 		printf("%s\n", s ? s : "{}");
 		free(s);
 		json_decref(o);

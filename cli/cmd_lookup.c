@@ -20,7 +20,7 @@ static json_t *str_or_null(const char *s)
 
 static void print_json(json_t *o)
 {
-	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(4));
 
 	printf("%s\n", s ? s : "{}");
 	free(s);
