@@ -7,6 +7,7 @@
  * the matcher can give a day/month swap partial credit.
  */
 #include "extract.h"
+#include "../match/match.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -116,6 +117,17 @@ static int month_word(const char *s, size_t *len)
 	for (i = 0; i < 12; i++)
 		if (strncmp(w, months[i], n) == 0)
 			return i + 1; /* "Mar", "Sept", "March" */
+	/* Handwriting OCR: "Macch" for March.  A whole month name with the
+	 * same letter shapes counts. */
+	if (n >= 4) {
+		char a[16], b[16];
+		match_shape_key(w, a, sizeof(a));
+		for (i = 0; i < 12; i++) {
+			match_shape_key(months[i], b, sizeof(b));
+			if (strcmp(a, b) == 0)
+				return i + 1;
+		}
+	}
 	return 0;
 }
 

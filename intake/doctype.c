@@ -8,6 +8,7 @@
  * misled.
  */
 #include "extract.h"
+#include "../match/match.h"
 
 #include <ctype.h>
 #include <string.h>
@@ -109,10 +110,26 @@ static int count_at_word_start(const char *hay, size_t len, const char *phrase,
 	return n;
 }
 
+/* Letters mapped to their handwriting-OCR shape class, lower-cased;
+ * everything else kept. */
+static void shape_text(const char *in, size_t len, char *out)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		char one[2] = {in[i], '\0'}, k[2];
+		if (match_shape_key(one, k, sizeof(k)) == 1)
+			out[i] = (char)tolower((unsigned char)k[0]);
+		else
+			out[i] = in[i];
+	}
+	out[len] = '\0';
+}
+
 const char *doctype_classify(const char *text)
 {
 	int votes[T_COUNT] = {0};
-	char buf[16384];
+	static _Thread_local char buf[16384], shape[16384];
 	size_t len, i;
 	int best = -1, second = 0, t;
 
@@ -121,14 +138,28 @@ const char *doctype_classify(const char *text)
 	for (len = 0; text[len] && len + 1 < sizeof(buf); len++)
 		buf[len] = (char)tolower((unsigned char)text[len]);
 	buf[len] = '\0';
+	shape_text(buf, len, shape);
 	for (i = 0; i < NRULES; i++) {
-		int title, n = count_at_word_start(buf, len, rules[i].phrase,
-						   &title);
-		if (n == 0)
-			continue;
+		char pshape[64];
+		size_t plen = strlen(rules[i].phrase);
+		int title, stitle, n, ns;
+
+		n = count_at_word_start(buf, len, rules[i].phrase, &title);
 		/* repeated words count, but not without bound */
-		votes[rules[i].type] +=
-		    rules[i].weight * ((n > 3 ? 3 : n) + (title ? 2 : 0));
+		if (n > 0)
+			votes[rules[i].type] += rules[i].weight *
+						((n > 3 ? 3 : n) + (title ? 2 : 0));
+		/* Handwriting: "Deac" for Dear, "Sincecely".  The same phrase
+		 * on letter shapes, for what the exact pass missed, at half
+		 * weight: shapes are less specific than letters. */
+		if (plen < 5 || plen >= sizeof(pshape))
+			continue;
+		shape_text(rules[i].phrase, plen, pshape);
+		ns = count_at_word_start(shape, len, pshape, &stitle) - n;
+		if (ns > 0)
+			votes[rules[i].type] +=
+			    rules[i].weight * ((ns > 3 ? 3 : ns) +
+					       (stitle && !title ? 2 : 0)) / 2;
 	}
 	for (t = 0; t < T_COUNT; t++) {
 		if (best < 0 || votes[t] > votes[best]) {

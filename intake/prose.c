@@ -103,7 +103,15 @@ static int same_name(const char *tok, const char *name)
 		return strcmp(tok, n) == 0;
 	if (abs((int)strlen(tok) - (int)k) > 2)
 		return 0;
-	return jw_tok(tok, n) >= 0.90;
+	if (jw_tok(tok, n) >= 0.90)
+		return 1;
+	/* handwriting: same letter shapes, most letters right */
+	{
+		char a[TOK_MAX], b[TOK_MAX];
+		match_shape_key(tok, a, sizeof(a));
+		match_shape_key(n, b, sizeof(b));
+		return jw_tok(a, b) >= 0.90 && jw_tok(tok, n) >= 0.65;
+	}
 }
 
 static int context(const struct tok *t, size_t at, int nlines)
@@ -165,7 +173,7 @@ int prose_find_names(const char *text, const struct match_roster *roster,
 		for (i = 0; i < n; i++) {
 			size_t g, lo, hi, start;
 			struct reading r;
-			if (t[i].w[0] != fam[0] || !same_name(t[i].w, fam))
+			if (!same_name(t[i].w, fam))
 				continue;
 			/* given name within two words either side */
 			lo = i > 2 ? i - 2 : 0;

@@ -147,12 +147,52 @@ static int name_tokens(const char *s, char tok[][NAME_MAX_LEN], int max,
 	return n;
 }
 
-static double jw_norm(const char *written, const char *roster)
+/* Letter-shape classes of handwriting OCR: letters in one class are
+ * often read as one another.  Vowels collapse, as do r/c, g/p/q, m/n/h/w,
+ * i/l/j/t, b/d, v/y, k/x, s/z. */
+static char shape_of(int c)
 {
-	char y[NAME_MAX_LEN];
-	size_t ly = letters_only(roster, y, sizeof(y));
+	switch (toupper(c)) {
+	case 'M': case 'N': case 'H': case 'W': return 'N';
+	case 'R': case 'C': return 'C';
+	case 'G': case 'P': case 'Q': return 'G';
+	case 'A': case 'E': case 'O': case 'U': return 'A';
+	case 'I': case 'L': case 'J': case 'T': return 'I';
+	case 'B': case 'D': return 'B';
+	case 'V': case 'Y': return 'V';
+	case 'K': case 'X': return 'K';
+	case 'S': case 'Z': return 'S';
+	}
+	return (char)toupper(c);
+}
 
-	return jaro_winkler_raw(written, strlen(written), y, ly);
+size_t match_shape_key(const char *in, char *out, size_t outsz)
+{
+	size_t n = 0;
+
+	if (outsz == 0)
+		return 0;
+	for (; in != NULL && *in != '\0' && n + 1 < outsz; in++)
+		if (isalpha((unsigned char)*in))
+			out[n++] = shape_of((unsigned char)*in);
+	out[n] = '\0';
+	return n;
+}
+
+/* written is already upper-case letters (a token); shape says whether to
+ * compare shape keys instead of letters. */
+static double jw_norm_mode(const char *written, const char *roster, int shape)
+{
+	char x[2 * NAME_MAX_LEN], y[NAME_MAX_LEN];
+	size_t lx, ly;
+
+	if (!shape) {
+		ly = letters_only(roster, y, sizeof(y));
+		return jaro_winkler_raw(written, strlen(written), y, ly);
+	}
+	lx = match_shape_key(written, x, sizeof(x));
+	ly = match_shape_key(roster, y, sizeof(y));
+	return jaro_winkler_raw(x, lx, y, ly);
 }
 
 /* Both parts must agree: the weaker one dominates. */
@@ -163,8 +203,8 @@ static double pair_score(double fam, double giv)
 	return 0.75 * lo + 0.25 * hi;
 }
 
-double match_name_similarity(const char *written,
-			     const struct match_patient *p)
+static double name_similarity(const char *written,
+			      const struct match_patient *p, int shape)
 {
 	char tok[6][NAME_MAX_LEN];
 	int comma_at, n, i;
@@ -175,34 +215,46 @@ double match_name_similarity(const char *written,
 		return 0.0;
 	if (n == 1)
 		/* one word is at most half a name */
-		return 0.5 * jw_norm(tok[0], p->family_name);
+		return 0.5 * jw_norm_mode(tok[0], p->family_name, shape);
 	if (comma_at > 0 && comma_at < n) {
 		/* "Family, Given [Middle]" */
 		char fam[NAME_MAX_LEN] = "";
 		for (i = 0; i < comma_at; i++)
 			strncat(fam, tok[i], sizeof(fam) - strlen(fam) - 1);
-		s = pair_score(jw_norm(fam, p->family_name),
-			       jw_norm(tok[comma_at], p->given_name));
+		s = pair_score(jw_norm_mode(fam, p->family_name, shape),
+			       jw_norm_mode(tok[comma_at], p->given_name, shape));
 		if (s > best)
 			best = s;
 	}
 	/* "Given [Middle] Family" and "FAMILY GIVEN" (label order) */
-	s = pair_score(jw_norm(tok[n - 1], p->family_name),
-		       jw_norm(tok[0], p->given_name));
+	s = pair_score(jw_norm_mode(tok[n - 1], p->family_name, shape),
+		       jw_norm_mode(tok[0], p->given_name, shape));
 	if (s > best)
 		best = s;
-	s = pair_score(jw_norm(tok[0], p->family_name),
-		       jw_norm(tok[n - 1], p->given_name));
+	s = pair_score(jw_norm_mode(tok[0], p->family_name, shape),
+		       jw_norm_mode(tok[n - 1], p->given_name, shape));
 	if (s > best)
 		best = s;
 	if (n >= 3) {
 		/* compound family name split by OCR: "Garcia Lopez" */
 		char fam[2 * NAME_MAX_LEN];
 		snprintf(fam, sizeof(fam), "%s%s", tok[n - 2], tok[n - 1]);
-		s = pair_score(jw_norm(fam, p->family_name),
-			       jw_norm(tok[0], p->given_name));
+		s = pair_score(jw_norm_mode(fam, p->family_name, shape),
+			       jw_norm_mode(tok[0], p->given_name, shape));
 		if (s > best)
 			best = s;
 	}
 	return best;
+}
+
+double match_name_similarity(const char *written,
+			     const struct match_patient *p)
+{
+	return name_similarity(written, p, 0);
+}
+
+double match_name_shape_similarity(const char *written,
+				   const struct match_patient *p)
+{
+	return name_similarity(written, p, 1);
 }

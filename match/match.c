@@ -23,17 +23,19 @@ struct match_roster {
 	size_t n, cap;
 };
 
-/* Weights per kind and agreement level: absent, disagree, partial, agree.
- * A name agreement is weaker than a birth date's (names repeat), an MRN's
- * is strong, a barcode's stronger still. */
-static const double weights[MATCH_KIND_COUNT][4] = {
-	[MATCH_NAME] = {0, -4, 2, 5},
-	[MATCH_DOB] = {0, -5, 2, 6},
-	[MATCH_MRN] = {0, -4, 1, 8},
-	[MATCH_BARCODE] = {0, -10, 0, 10},
+/* Weights per kind and agreement level: absent, disagree, partial,
+ * consistent, agree.  A name agreement is weaker than a birth date's
+ * (names repeat), an MRN's is strong, a barcode's stronger still.  A name
+ * that is only consistent with the patient through handwriting confusions
+ * weighs less than one spelled right. */
+static const double weights[MATCH_KIND_COUNT][5] = {
+	[MATCH_NAME] = {0, -4, 2, 4, 5},
+	[MATCH_DOB] = {0, -5, 2, 5, 6},
+	[MATCH_MRN] = {0, -4, 1, 7, 8},
+	[MATCH_BARCODE] = {0, -10, 0, 10, 10},
 };
 /* Weight at which the score is 0.5: one strong identifier is not enough. */
-#define SCORE_MIDPOINT 7.0
+#define SCORE_MIDPOINT 6.5
 
 static const char *kind_names[MATCH_KIND_COUNT] = {"name", "birth_date", "mrn",
 						   "barcode"};
@@ -211,12 +213,16 @@ static int compare_dob(const char *reading, const char *dob)
 static int compare_name(const char *reading, const struct match_patient *p)
 {
 	double s = match_name_similarity(reading, p);
+	double shape = match_name_shape_similarity(reading, p);
 
 	if (s >= 0.93)
 		return MATCH_AGREE;
-	if (s >= 0.82)
+	/* Same shapes (r read as c, g as p...) and most letters right. */
+	if (shape >= 0.90 && s >= 0.70)
+		return MATCH_CONSISTENT;
+	if (s >= 0.82 || shape >= 0.88)
 		return MATCH_PARTIAL;
-	return s < 0.5 ? MATCH_DISAGREE : MATCH_ABSENT;
+	return s < 0.5 && shape < 0.6 ? MATCH_DISAGREE : MATCH_ABSENT;
 }
 
 static int compare(const struct match_reading *rd,
@@ -264,13 +270,13 @@ static void score_patient(const struct match_patient *p, size_t idx,
 	for (k = 0; k < MATCH_KIND_COUNT; k++)
 		w += weights[k][c->agree[k]];
 	c->score = 1.0 / (1.0 + exp2(SCORE_MIDPOINT - w));
-	c->identifiers = (c->agree[MATCH_NAME] == MATCH_AGREE) +
-			 (c->agree[MATCH_DOB] == MATCH_AGREE) +
-			 (c->agree[MATCH_MRN] == MATCH_AGREE ||
-			  c->agree[MATCH_BARCODE] == MATCH_AGREE);
+	c->identifiers = (c->agree[MATCH_NAME] >= MATCH_CONSISTENT) +
+			 (c->agree[MATCH_DOB] >= MATCH_CONSISTENT) +
+			 (c->agree[MATCH_MRN] >= MATCH_CONSISTENT ||
+			  c->agree[MATCH_BARCODE] >= MATCH_CONSISTENT);
 
 	static const char *levels[] = {"absent", "disagree", "partial",
-				       "agree"};
+				       "consistent", "agree"};
 	len = snprintf(c->evidence, sizeof(c->evidence), "{");
 	for (k = 0; k < MATCH_KIND_COUNT; k++) {
 		char val[48];
@@ -372,6 +378,22 @@ static void decide(const struct match_roster *r, const struct match_config *cfg,
 			 "threshold %.2f",
 			 bname, best->score, cfg->autolink_score);
 		return;
+	}
+	/* A name only consistent through handwriting confusions does not
+	 * outweigh a patient whose name is spelled exactly as read. */
+	if (best->agree[MATCH_NAME] == MATCH_CONSISTENT) {
+		size_t i;
+		for (i = 1; i < out->ncands; i++) {
+			if (out->cands[i].agree[MATCH_NAME] != MATCH_AGREE)
+				continue;
+			full_name(&r->p[out->cands[i].patient], nname,
+				  sizeof(nname));
+			snprintf(out->reason, sizeof(out->reason),
+				 "the name read is closer to %s than to the "
+				 "best match %s",
+				 nname, bname);
+			return;
+		}
 	}
 	if (next != NULL && best->score - next->score < cfg->min_margin) {
 		snprintf(out->reason, sizeof(out->reason),

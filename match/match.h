@@ -73,6 +73,8 @@ enum match_agreement {
 	MATCH_ABSENT = 0,   /* nothing read for this identifier */
 	MATCH_DISAGREE,     /* read, and it contradicts the patient */
 	MATCH_PARTIAL,      /* close (one OCR confusion, day/month swap) */
+	MATCH_CONSISTENT,   /* names: not the same letters, but what OCR of
+			       handwriting makes of this name */
 	MATCH_AGREE         /* agrees (allowing known OCR confusions) */
 };
 
@@ -114,8 +116,19 @@ size_t match_fold_digits(const char *in, char *out, size_t outsz);
 
 /* Name similarity 0..1 of a written full name against a patient, trying
  * "Family, Given", "Given Family" and "Given Middle Family" orders,
- * ignoring hyphens, apostrophes and case. */
+ * ignoring hyphens, apostrophes and case.  Letters only. */
 double match_name_similarity(const char *written,
 			     const struct match_patient *p);
+
+/* The same, but comparing letter shapes: handwriting OCR turns r into c,
+ * g into p, M into N, a into e...  Both sides are mapped to shape classes
+ * first, so "Nacapeet" is close to "Margaret".  Always compared together
+ * with match_name_similarity(), and worth less. */
+double match_name_shape_similarity(const char *written,
+				   const struct match_patient *p);
+
+/* Map ASCII letters of in to their shape class (upper case), dropping
+ * everything else; at most outsz-1 chars.  Returns the length. */
+size_t match_shape_key(const char *in, char *out, size_t outsz);
 
 #endif /* MATCH_H */

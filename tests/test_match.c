@@ -24,6 +24,7 @@ static struct match_roster *roster(void)
 	    {"77700001", "Garcia-Lopez", "Elena", "Rosa", "1968-12-01",
 	     NULL},
 	    {"31415926", "Smith", "John", NULL, "1945-04-03", NULL},
+	    {"31415962", "Smyth", "Jon", NULL, "1945-04-08", NULL},
 	};
 	struct match_roster *r = match_roster_new();
 	size_t i;
@@ -266,6 +267,49 @@ static void test_writer_name_ignored(void **state)
 	match_roster_free(r);
 }
 
+static void test_handwriting_shapes(void **state)
+{
+	struct match_roster *r = roster();
+	const struct match_patient *m = match_roster_get(r, 0);
+	const struct match_patient *t = match_roster_get(r, 1);
+	struct match_result res;
+	/* what Tesseract made of a handwritten "Margaret O'Donnell" */
+	struct match_reading rd[] = {
+	    {MATCH_NAME, "Nacapeet ODowell", 0.4, "label", 0},
+	    {MATCH_DOB, "1952-03-14", 0.8, "reread", 0},
+	};
+	char key[32];
+
+	(void)state;
+	assert_int_equal(match_shape_key("Margaret", key, sizeof(key)), 8);
+	assert_string_equal(key, "NACGACAI");
+	assert_true(match_name_similarity("Nacapeet ODowell", m) < 0.85);
+	assert_true(match_name_shape_similarity("Nacapeet ODowell", m) > 0.9);
+	assert_true(match_name_shape_similarity("Nacapeet ODowell", t) < 0.8);
+	link(r, rd, 2, &res);
+	assert_int_equal(res.filed, 1);
+	assert_string_equal(best_mrn(r, &res), "00482913");
+	assert_int_equal(res.cands[0].agree[MATCH_NAME], MATCH_CONSISTENT);
+	match_roster_free(r);
+}
+
+static void test_fuzzy_name_loses_to_exact_name(void **state)
+{
+	struct match_roster *r = roster();
+	struct match_result m;
+	/* "John Smith" exactly, but the birth date is Jon Smyth's: one of
+	 * the two was misread, and nobody can tell which. */
+	struct match_reading rd[] = {
+	    {MATCH_NAME, "John Smith", 0.9, "label", 0},
+	    {MATCH_DOB, "1945-04-08", 0.9, "label", 0},
+	};
+
+	(void)state;
+	link(r, rd, 2, &m);
+	assert_int_equal(m.filed, 0);
+	match_roster_free(r);
+}
+
 static void test_nothing_read(void **state)
 {
 	struct match_roster *r = roster();
@@ -296,6 +340,8 @@ int main(void)
 	    cmocka_unit_test(test_swapped_dob_is_partial),
 	    cmocka_unit_test(test_barcode_plus_dob),
 	    cmocka_unit_test(test_writer_name_ignored),
+	    cmocka_unit_test(test_handwriting_shapes),
+	    cmocka_unit_test(test_fuzzy_name_loses_to_exact_name),
 	    cmocka_unit_test(test_nothing_read),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
