@@ -96,6 +96,9 @@ static void on_result(void *vctx, const struct intake_result *r)
 		printf("%-9s %s -> document %lld (%s): %s\n", r->status,
 		       r->file, (long long)r->document_id, r->doc_type,
 		       r->reason ? r->reason : "");
+	} else if (r->reason != NULL &&
+		   strncmp(r->reason, r->file, strlen(r->file)) == 0) {
+		printf("%-9s %s\n", r->status, r->reason); /* names the file */
 	} else {
 		printf("%-9s %s: %s\n", r->status, r->file,
 		       r->reason ? r->reason : "");

@@ -64,6 +64,7 @@ static const struct label labels[] = {
     {FIELD_PHYSICIAN, 0, {"referring", "physician"}},
     {FIELD_PHYSICIAN, 1, {"physician"}},
     {FIELD_PHYSICIAN, 1, {"attending"}},
+    {FIELD_PHYSICIAN, 1, {"att"}},
     {FIELD_PHYSICIAN, 1, {"provider"}},
     {FIELD_PHYSICIAN, 1, {"doctor"}},
     {FIELD_DOCDATE, 0, {"date", "of", "service"}},
