@@ -123,8 +123,14 @@ struct ocr_word {
  * release with ocr_page_clear(). */
 struct ocr_page {
 	int width, height, dpi;  /* of the upright page */
-	int rotation_deg;        /* 0/90/180/270 applied to turn it upright */
-	float skew_deg;          /* skew corrected, degrees */
+	int rotation_deg;        /* 0/90/180/270 applied to turn it upright
+				  * (clockwise: a page scanned turned 90
+				  * degrees clockwise gets 270) */
+	float skew_deg;          /* skew corrected, degrees: the rotation
+				  * applied after the quarter turn,
+				  * clockwise positive (a sheet fed 3
+				  * degrees clockwise gets -3); 0 when the
+				  * page was left as it was */
 	float mean_conf;         /* 0..1, mean word confidence */
 	int timed_out;           /* 1 when the deadline stopped recognition */
 	char *text;              /* UTF-8 page text, lines separated by \n */
@@ -164,7 +170,10 @@ struct ocr_barcode {
 };
 
 /* Scan img for barcodes with zbar.  Fills up to max entries of out and
- * returns how many were found (>= 0), or a negative error. */
+ * returns how many were found (>= 0, never more than max), or a negative
+ * error.  Coordinates are pixels of img as it is now (after
+ * ocr_page_recognize(), the upright page).  Does not modify img; any
+ * number of threads may scan one image at once. */
 int ocr_barcodes_scan(const struct ocr_image *img, struct ocr_barcode *out,
 		      int max, struct cr_err *err);
 
