@@ -41,6 +41,7 @@
 /* Leptonica's own thresholds for trusting a skew measurement. */
 #define SKEW_MIN_DEG 0.1f
 #define SKEW_MIN_CONF 3.0f
+#define LOWRES_DPI 200 /* pages below this are upscaled 2x */
 #define SKEW_RANGE_DEG 7.0f
 /*
  * Orientation evidence: the line score (skew confidence) needed to say
@@ -455,6 +456,21 @@ static int page_prepare(struct ocr_engine *eng, struct ocr_image *img,
 		if (pix_replace(&img->pix, t) != 0)
 			goto nomem;
 		*skew_deg = skew;
+	}
+	/* Below ~200 dpi Tesseract misreads even printed labels ("DOB:" as
+	 * "bos:"): give it twice the pixels, smoothed, as a grey page. */
+	if (img->dpi < LOWRES_DPI) {
+		PIX *g = pixGetDepth(img->pix) == 1
+			     ? pixConvert1To8(NULL, img->pix, 255, 0)
+			     : pixClone(img->pix);
+		t = g != NULL && pixGetDepth(g) == 8 && pixGetColormap(g) == NULL
+			? pixScaleGrayLI(g, 2.0f, 2.0f)
+			: NULL;
+		pixDestroy(&g);
+		if (t != NULL) { /* else: read it as it is */
+			pix_replace(&img->pix, t);
+			img->dpi *= 2;
+		}
 	}
 	pixSetResolution(img->pix, img->dpi, img->dpi);
 	return 0;
