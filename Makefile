@@ -38,5 +38,10 @@ check-asan: deps
 bench: build
 	bench/ocr-throughput.sh
 
+# Linking accuracy on the generated development corpus, against the naive
+# baseline (tesseract, then grep for a roster MRN and its birth date).
+eval: build
+	bench/eval.sh
+
 clean:
 	rm -rf $(BUILD) build-asan

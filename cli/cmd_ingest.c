@@ -3,6 +3,7 @@
  * input order; JSON lines with --json (the contract in docs/chartroom.md).
  */
 #include <dirent.h>
+#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -16,16 +17,44 @@
 struct ingest_ctx {
 	int json;
 	size_t done, total, rejected;
-	size_t counts[4]; /* filed, review, duplicate, rejected */
+	size_t counts[5]; /* filed, review, duplicate, rejected, error */
 	int progress;
 };
+
+/* A JSON string for bytes that may not be UTF-8 (file names are bytes):
+ * invalid bytes become U+FFFD so the key is never dropped. */
+static json_t *jstr(const char *s)
+{
+	json_t *j;
+	char *buf, *o;
+
+	if (s == NULL)
+		return json_null();
+	if ((j = json_string(s)) != NULL)
+		return j;
+	if ((buf = malloc(strlen(s) * 3 + 1)) == NULL)
+		return json_string("?");
+	for (o = buf; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c < 0x80) {
+			*o++ = (char)c;
+		} else {
+			memcpy(o, "\xEF\xBF\xBD", 3);
+			o += 3;
+		}
+	}
+	*o = '\0';
+	j = json_string(buf);
+	free(buf);
+	return j ? j : json_string("?");
+}
 
 static json_t *result_json(const struct intake_result *r)
 {
 	json_t *o = json_object(), *fields = json_object();
 	size_t i;
 
-	json_object_set_new(o, "file", json_string(r->file));
+	json_object_set_new(o, "file", jstr(r->file));
 	json_object_set_new(o, "status", json_string(r->status));
 	if (r->document_id > 0) {
 		char id[24];
@@ -42,13 +71,13 @@ static json_t *result_json(const struct intake_result *r)
 	json_object_set_new(o, "pages", json_integer(r->pages));
 	for (i = 0; i < r->nfields; i++)
 		json_object_set_new(fields, r->fields[i].name,
-				    json_string(r->fields[i].value));
+				    jstr(r->fields[i].value));
 	json_object_set_new(o, "fields", fields);
 	json_object_set_new(o, "confidence",
 			    json_real((double)(int)(r->confidence * 1000) /
 				      1000.0));
 	if (r->reason != NULL)
-		json_object_set_new(o, "reason", json_string(r->reason));
+		json_object_set_new(o, "reason", jstr(r->reason));
 	if (r->match != NULL && strcmp(r->status, "review") == 0) {
 		json_t *cands = json_array();
 		for (i = 0; i < r->match->ncands; i++) {
@@ -70,11 +99,11 @@ static json_t *result_json(const struct intake_result *r)
 static void on_result(void *vctx, const struct intake_result *r)
 {
 	struct ingest_ctx *ctx = vctx;
-	static const char *names[4] = {"filed", "review", "duplicate",
-				       "rejected"};
+	static const char *names[5] = {"filed", "review", "duplicate",
+				       "rejected", "error"};
 	int k;
 
-	for (k = 0; k < 4; k++)
+	for (k = 0; k < 5; k++)
 		if (strcmp(r->status, names[k]) == 0)
 			ctx->counts[k]++;
 	ctx->done++;
@@ -118,19 +147,25 @@ static int add_path(char ***list, size_t *n, size_t *cap, const char *p)
 
 	if (stat(p, &sb) == 0 && S_ISDIR(sb.st_mode)) {
 		struct dirent **ents;
-		int k, m = scandir(p, &ents, NULL, alphasort);
+		int k, m = scandir(p, &ents, NULL, alphasort), rc = 0;
+		if (m < 0) {
+			cli_error("ingest", "cannot read folder %s: %s", p,
+				  strerror(errno));
+			return -1;
+		}
 		for (k = 0; k < m; k++) {
 			char path[4096];
 			if (ents[k]->d_name[0] != '.') {
 				snprintf(path, sizeof(path), "%s/%s", p,
 					 ents[k]->d_name);
-				if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode))
-					add_path(list, n, cap, path);
+				if (rc == 0 && stat(path, &sb) == 0 &&
+				    S_ISREG(sb.st_mode))
+					rc = add_path(list, n, cap, path);
 			}
 			free(ents[k]);
 		}
-		free(m >= 0 ? ents : NULL);
-		return 0;
+		free(ents);
+		return rc;
 	}
 	if (*n == *cap) {
 		size_t c = *cap ? *cap * 2 : 64;
@@ -140,7 +175,9 @@ static int add_path(char ***list, size_t *n, size_t *cap, const char *p)
 		*list = l;
 		*cap = c;
 	}
-	(*list)[(*n)++] = strdup(p);
+	if (((*list)[*n] = strdup(p)) == NULL)
+		return -1;
+	(*n)++;
 	return 0;
 }
 
@@ -221,7 +258,7 @@ int cmd_ingest(int argc, char **argv)
 	}
 	for (i = (size_t)optind; i < (size_t)argc; i++)
 		if (add_path(&files, &nfiles, &cap, argv[i]) != 0) {
-			cli_error("ingest", "out of memory");
+			cli_error("ingest", "could not list the inputs");
 			return EXIT_FAILURE_;
 		}
 	st = cli_open_store(store, 0);
@@ -243,8 +280,12 @@ int cmd_ingest(int argc, char **argv)
 		return EXIT_FAILURE_;
 	}
 	if (!ctx.json)
-		printf("%zu filed, %zu review, %zu duplicate, %zu rejected\n",
+		printf("%zu filed, %zu review, %zu duplicate, %zu rejected%s",
 		       ctx.counts[0], ctx.counts[1], ctx.counts[2],
-		       ctx.counts[3]);
+		       ctx.counts[3], ctx.counts[4] ? "" : "\n");
+	if (!ctx.json && ctx.counts[4])
+		printf(", %zu not stored (error; run again)\n", ctx.counts[4]);
+	if (ctx.counts[4])
+		return EXIT_FAILURE_;
 	return ctx.rejected ? EXIT_SOME : EXIT_OK;
 }

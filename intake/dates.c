@@ -43,8 +43,10 @@ static int expand_year(int y, int ndigits, int role)
 {
 	int ty, tm, td;
 
-	if (ndigits > 2)
+	if (ndigits == 4)
 		return y;
+	if (ndigits != 2)
+		return -1; /* "March 14, 2147483" is no date */
 	today(&ty, &tm, &td);
 	/* Birth dates: a two-digit year after this year's is last century.
 	 * Document dates: the recent past. */
@@ -57,9 +59,10 @@ static int valid(int y, int m, int d, int role)
 {
 	int ty, tm, td;
 
-	if (y < 1880 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
-		return 0;
 	today(&ty, &tm, &td);
+	if (y < 1880 || y > ty || m < 1 || m > 12 || d < 1 ||
+	    d > days_in_month(y, m))
+		return 0;
 	if (y * 10000 + m * 100 + d > ty * 10000 + tm * 100 + td)
 		return 0; /* neither births nor documents are in the future */
 	(void)role;

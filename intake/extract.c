@@ -278,15 +278,10 @@ static int add_value(const struct ocr_page *pg, size_t from, size_t to,
 				return CR_OK;
 			cr_strlcpy(r.value, r.raw, sizeof(r.value));
 			r.conf *= 0.5;
-		} else if (alt[0] != '\0') {
-			/* the other day/month order, after the US one */
-			struct reading a = r;
-			cr_strlcpy(a.value, alt, sizeof(a.value));
-			a.conf *= 0.5;
-			if (readings_add(rs, &r) != CR_OK)
-				return CR_ENOMEM;
-			return readings_add(rs, &a);
 		}
+		/* An ambiguous 04/03/1952 is kept in US order only: the
+		 * matcher gives a day/month swap partial credit, never full
+		 * agreement, so it must not see the swap as a reading. */
 		break;
 	}
 	case FIELD_MRN: {

@@ -245,10 +245,18 @@ static int merge_and_decide(const struct match_roster *roster,
 	for (i = 0; i < mg->all.n; i++)
 		if (mg->all.v[i].field == FIELD_NAME)
 			break;
-	if ((i == mg->all.n ||
-	     strcmp(mg->doc_type, "correspondence") == 0) &&
-	    prose_find_names(mg->text, roster, 0, &mg->all) != CR_OK)
-		return CR_ENOMEM;
+	if (i == mg->all.n || strcmp(mg->doc_type, "correspondence") == 0) {
+		size_t first = mg->all.n;
+		if (prose_find_names(mg->text, roster, 0, &mg->all) != CR_OK)
+			return CR_ENOMEM;
+		/* In a letter, a name is evidence only when the text says it
+		 * is whom the letter is about ("my mother ...", "regarding
+		 * ..."): the writer is often a patient too. */
+		if (strcmp(mg->doc_type, "correspondence") == 0)
+			for (i = first; i < mg->all.n; i++)
+				if (mg->all.v[i].subject == 0)
+					mg->all.v[i].subject = -1;
+	}
 
 	mr = calloc(mg->all.n + 1, sizeof(*mr));
 	if (mr == NULL)
@@ -411,7 +419,11 @@ static void finish(struct store *st, const struct intake_opts *o,
 		goto out;
 	}
 	if (commit_document(st, o, roster, s, &mg, &id, &err) != CR_OK) {
+		/* Our failure, not the scan's (disk full, database busy, the
+		 * file changed while we read it): "error", to be retried,
+		 * never "rejected". */
 		reject(s, err.code, err.msg);
+		s->status = "error";
 		report_early(s, cb, ctx);
 		goto out;
 	}

@@ -46,8 +46,10 @@ struct intake_field {
 /* The outcome for one input file; everything borrowed for the callback. */
 struct intake_result {
 	const char *file;       /* as given */
-	const char *status;     /* filed, review, duplicate, rejected */
-	int64_t document_id;    /* 0 only when rejected */
+	const char *status;     /* filed, review, duplicate, rejected; or
+				   error: could not be stored (our failure,
+				   not the scan's; retry) */
+	int64_t document_id;    /* 0 only when rejected or error */
 	const char *mrn;        /* linked patient, or NULL */
 	const char *doc_type;
 	int pages;

@@ -27,6 +27,8 @@ struct tok {
 	char w[TOK_MAX];   /* upper-case letters only */
 	char lower[TOK_MAX];
 	int line;
+	int len;
+	char shape0;       /* shape class of the first letter: a cheap key */
 };
 
 static const char *const subject_cues[] = {
@@ -66,8 +68,13 @@ static size_t tokenize(const char *text, struct tok *t, size_t max,
 		if (c == '\'' || c == '-') /* O'Donnell, Garcia-Lopez */
 			continue;
 		if (len > 0) {
+			char k[2];
 			t[n].w[len] = t[n].lower[len] = '\0';
 			t[n].line = line;
+			t[n].len = (int)len;
+			match_shape_key((char[]){t[n].w[0], '\0'}, k,
+					sizeof(k));
+			t[n].shape0 = k[0];
 			len = 0;
 			if (++n == max)
 				break;
@@ -119,6 +126,9 @@ static int context(const struct tok *t, size_t at, int nlines)
 	size_t k, from = at > 5 ? at - 5 : 0;
 	int subject = 0;
 
+	/* "I, Daniel Nguyen, ..." introduces the writer */
+	if (at >= 1 && strcmp(t[at - 1].lower, "i") == 0)
+		return -1;
 	/* nearest cue before the mention decides */
 	for (k = at; k-- > from;) {
 		if (in_list(t[k].lower, subject_cues)) {
@@ -170,10 +180,16 @@ int prose_find_names(const char *text, const struct match_roster *roster,
 			if (isalpha((unsigned char)*s))
 				fam[k++] = (char)toupper((unsigned char)*s);
 		fam[k] = '\0';
+		char fam0[2];
+		match_shape_key(fam, fam0, sizeof(fam0));
 		for (i = 0; i < n; i++) {
 			size_t g, lo, hi, start;
 			struct reading r;
-			if (!same_name(t[i].w, fam))
+			/* cheap keys first: a roster of thousands times a
+			 * letter of hundreds of words */
+			if (t[i].shape0 != fam0[0] ||
+			    abs(t[i].len - (int)k) > 2 ||
+			    !same_name(t[i].w, fam))
 				continue;
 			/* given name within two words either side */
 			lo = i > 2 ? i - 2 : 0;

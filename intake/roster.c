@@ -41,8 +41,9 @@ static int csv_row(struct csv *c)
 	for (;; ch = fgetc(c->f)) {
 		if (quoted) {
 			if (ch == EOF) {
-				bad = 1;
-				ch = '\n';
+				/* an open quote at the end of the file */
+				c->ncells = 0;
+				return -1;
 			} else if (ch == '"') {
 				int nx = fgetc(c->f);
 				if (nx == '"') {
@@ -137,7 +138,7 @@ int intake_roster_import(struct store *st, const char *path,
 			size_t k;
 			/* header names are case-insensitive; strip a BOM */
 			const char *s = c->cell[j];
-			if ((unsigned char)s[0] == 0xEF)
+			if (strncmp(s, "\xEF\xBB\xBF", 3) == 0)
 				s += 3;
 			for (k = 0; s[k] && k + 1 < sizeof(h); k++)
 				h[k] = (char)tolower((unsigned char)s[k]);

@@ -286,7 +286,7 @@ static void score_patient(const struct match_patient *p, size_t idx,
 		/* JSON-safe copy: drop quotes, backslashes, control bytes */
 		for (j = 0; used[k]->value[j] && m + 1 < sizeof(val); j++) {
 			unsigned char ch = (unsigned char)used[k]->value[j];
-			if (ch >= 0x20 && ch != '"' && ch != '\\')
+			if (ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\')
 				val[m++] = (char)ch;
 		}
 		val[m] = '\0';
@@ -322,7 +322,8 @@ static void full_name(const struct match_patient *p, char *out, size_t sz)
  * review with a sentence saying which.
  */
 static void decide(const struct match_roster *r, const struct match_config *cfg,
-		   const int have[MATCH_KIND_COUNT], struct match_result *out)
+		   const int have[MATCH_KIND_COUNT], size_t exact_names,
+		   size_t exact_name_at, struct match_result *out)
 {
 	const struct match_candidate *best = &out->cands[0];
 	const struct match_candidate *next =
@@ -381,19 +382,15 @@ static void decide(const struct match_roster *r, const struct match_config *cfg,
 	}
 	/* A name only consistent through handwriting confusions does not
 	 * outweigh a patient whose name is spelled exactly as read. */
-	if (best->agree[MATCH_NAME] == MATCH_CONSISTENT) {
-		size_t i;
-		for (i = 1; i < out->ncands; i++) {
-			if (out->cands[i].agree[MATCH_NAME] != MATCH_AGREE)
-				continue;
-			full_name(&r->p[out->cands[i].patient], nname,
-				  sizeof(nname));
-			snprintf(out->reason, sizeof(out->reason),
-				 "the name read is closer to %s than to the "
-				 "best match %s",
-				 nname, bname);
-			return;
-		}
+	if (best->agree[MATCH_NAME] == MATCH_CONSISTENT && exact_names > 0) {
+		/* exact_name_at is some patient, anywhere in the roster, whose
+		 * name matches as read: it may rank far below the best. */
+		full_name(&r->p[exact_name_at], nname, sizeof(nname));
+		snprintf(out->reason, sizeof(out->reason),
+			 "the name read is spelled exactly like %s's, not like "
+			 "the best match %s",
+			 nname, bname);
+		return;
 	}
 	if (next != NULL && best->score - next->score < cfg->min_margin) {
 		snprintf(out->reason, sizeof(out->reason),
@@ -412,7 +409,7 @@ void match_link(const struct match_roster *r, const struct match_config *cfg,
 	struct match_config def;
 	struct match_candidate c;
 	int have[MATCH_KIND_COUNT] = {0};
-	size_t i, max;
+	size_t i, max, exact_names = 0, exact_name_at = 0;
 
 	if (cfg == NULL) {
 		match_config_default(&def);
@@ -440,6 +437,10 @@ void match_link(const struct match_roster *r, const struct match_config *cfg,
 				  ? max + 1
 				  : MATCH_MAX_CANDIDATES;
 		score_patient(&r->p[i], i, rd, n, &c);
+		if (c.agree[MATCH_NAME] == MATCH_AGREE) {
+			exact_names++;
+			exact_name_at = i;
+		}
 		if (c.score < 0.01)
 			continue;
 		if (out->ncands < keep) {
@@ -451,7 +452,11 @@ void match_link(const struct match_roster *r, const struct match_config *cfg,
 		}
 		qsort(out->cands, out->ncands, sizeof(c), by_score);
 	}
-	decide(r, cfg, have, out);
+	/* Only patients other than the best count as exact-name rivals. */
+	if (out->ncands > 0 && exact_names == 1 &&
+	    exact_name_at == out->cands[0].patient)
+		exact_names = 0;
+	decide(r, cfg, have, exact_names, exact_name_at, out);
 	if (out->ncands > max)
 		out->ncands = max;
 }

@@ -42,6 +42,7 @@ static void test_dates(void **state)
 	expect_date("03141952", DATE_BIRTH, "1952-03-14", NULL);
 	expect_date("O3/l4/l952", DATE_BIRTH, "1952-03-14", NULL);
 	expect_date("04/03/1945", DATE_BIRTH, "1945-04-03", "1945-03-04");
+	expect_date("Macch 14, 1952", DATE_BIRTH, "1952-03-14", NULL);
 	expect_date("25/12/1960", DATE_BIRTH, "1960-12-25", NULL);
 	expect_date("02/30/1952", DATE_BIRTH, NULL, NULL);
 	expect_date("03/14/2999", DATE_BIRTH, NULL, NULL); /* future */
@@ -49,6 +50,9 @@ static void test_dates(void **state)
 	expect_date("hello", DATE_BIRTH, NULL, NULL);
 	expect_date("", DATE_BIRTH, NULL, NULL);
 	expect_date("1/2", DATE_BIRTH, NULL, NULL);
+	expect_date("March 14, 2147483", DATE_BIRTH, NULL, NULL);
+	expect_date("14 Mar 99999999", DATE_BIRTH, NULL, NULL);
+	expect_date("03/14/195", DATE_BIRTH, NULL, NULL);
 }
 
 static void test_doctype(void **state)

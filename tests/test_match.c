@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "../match/match.h"
@@ -310,6 +311,39 @@ static void test_fuzzy_name_loses_to_exact_name(void **state)
 	match_roster_free(r);
 }
 
+static void test_exact_name_rival_outside_the_list(void **state)
+{
+	struct match_roster *r = match_roster_new();
+	struct match_patient hull = {"90000001", "Hull", "Mary", NULL,
+				     "1950-01-01", NULL};
+	struct match_patient hall = {"90000002", "Hall", "Mary", NULL,
+				     "1960-05-05", NULL};
+	struct match_reading rd[] = {
+	    {MATCH_NAME, "Mary Hall", 0.9, "label", 0},
+	    {MATCH_DOB, "1950-01-01", 0.9, "label", 0},
+	};
+	struct match_result m;
+	char mrn[16], dob[16];
+	int i;
+
+	(void)state;
+	assert_int_equal(match_roster_add(r, &hull), 0);
+	assert_int_equal(match_roster_add(r, &hall), 0);
+	/* neighbours whose birth dates are one digit off push Mary Hall
+	 * (the exact name, wrong date) out of the reported candidates */
+	for (i = 0; i < 12; i++) {
+		struct match_patient p = {mrn, "Other", "Person", NULL, dob,
+					  NULL};
+		snprintf(mrn, sizeof(mrn), "8000%04d", i);
+		snprintf(dob, sizeof(dob), "1950-01-%02d", 2 + i);
+		assert_int_equal(match_roster_add(r, &p), 0);
+	}
+	link(r, rd, 2, &m);
+	assert_int_equal(m.filed, 0);
+	assert_non_null(strstr(m.reason, "spelled exactly like"));
+	match_roster_free(r);
+}
+
 static void test_nothing_read(void **state)
 {
 	struct match_roster *r = roster();
@@ -342,6 +376,7 @@ int main(void)
 	    cmocka_unit_test(test_writer_name_ignored),
 	    cmocka_unit_test(test_handwriting_shapes),
 	    cmocka_unit_test(test_fuzzy_name_loses_to_exact_name),
+	    cmocka_unit_test(test_exact_name_rival_outside_the_list),
 	    cmocka_unit_test(test_nothing_read),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
