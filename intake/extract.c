@@ -12,6 +12,7 @@
  * its box and confidence; deciding between readings is the matcher's job.
  */
 #include "extract.h"
+#include "../match/match.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -134,7 +135,10 @@ static int label_at(const struct ocr_page *pg, const struct line *ln,
 		if (i + k >= ln->count)
 			return 0;
 		norm_word(pg->words[ln->first + i + k].text, w, sizeof(w), &c);
-		if (strcmp(w, l->words[k]) != 0) {
+		if (strcmp(w, l->words[k]) != 0 &&
+		    !(strlen(l->words[k]) >= 5 && strlen(w) >= 5 &&
+		      match_jaro_winkler(w, l->words[k]) >= 0.85)) {
+			/* (long label words may come back misread: "Sirth") */
 			/* "MRN#" or "DOB:" read as one token with '#'. */
 			size_t len = strlen(l->words[k]);
 			if (!(l->words[k + 1] == NULL &&
@@ -203,14 +207,50 @@ static int value_ok_mrn(const char *v)
 	return digits >= 4 && digits >= 2 * other;
 }
 
+/* Form words that are never part of a name: when a value runs into the
+ * next (misread) label or a printed hint, they are dropped. */
+static const char *const not_name[] = {
+    "date", "birth", "dob", "medical", "record", "mrn", "name", "patient",
+    "physician", "signature", "sex", "age", "first", "last", "middle",
+    "report", "copies", "send", "number", "phone", "address", "print",
+    "please", "sign", "here", "witness", "relationship", NULL};
+
+static int is_form_word(const char *w, size_t len)
+{
+	const char *const *p;
+
+	for (p = not_name; *p; p++)
+		if (strlen(*p) == len && strncasecmp(w, *p, len) == 0)
+			return 1;
+	return 0;
+}
+
 /* Keep letters, spaces, hyphens, apostrophes, commas and periods; squeeze
- * spaces; strip a leading "Dr." for physicians. */
+ * spaces; drop "(hints)" and form words. */
 static void clean_name(const char *in, char *out, size_t sz)
 {
 	size_t n = 0;
+	int paren = 0;
 
 	for (; *in && n + 1 < sz; in++) {
 		unsigned char c = (unsigned char)*in;
+		if (c == '(' || c == '[') {
+			paren = 1;
+			continue;
+		}
+		if (paren) {
+			paren = c != ')' && c != ']';
+			continue;
+		}
+		if (isalpha(c) && (n == 0 || !isalpha((unsigned char)out[n - 1]))) {
+			size_t len = 0;
+			while (isalpha((unsigned char)in[len]))
+				len++;
+			if (is_form_word(in, len)) {
+				in += len - 1;
+				continue;
+			}
+		}
 		if (isalpha(c) || c == '-' || c == '\'' || c == ',' ||
 		    c == '.')
 			out[n++] = (char)c;
@@ -308,6 +348,20 @@ static int add_value(const struct ocr_page *pg, size_t from, size_t to,
 	return readings_add(rs, &r);
 }
 
+/* Too little on the label's line to be its value ("Birth Date: * |}"):
+ * forms often put the value under the label instead. */
+static int weak_value(const struct ocr_page *pg, size_t from, size_t to)
+{
+	int alnum = 0;
+	size_t i;
+	const char *c;
+
+	for (i = from; i < to; i++)
+		for (c = pg->words[i].text; *c; c++)
+			alnum += isalnum((unsigned char)*c) != 0;
+	return alnum < 3;
+}
+
 int extract_labelled(const struct ocr_page *pg, int page, struct readings *rs)
 {
 	struct line *lines = NULL;
@@ -343,7 +397,7 @@ int extract_labelled(const struct ocr_page *pg, int page, struct readings *rs)
 			if (cur >= 0) {
 				size_t from = ln->first + vstart;
 				size_t to = ln->first + w;
-				if (to == from && li + 1 < nlines) {
+				if (weak_value(pg, from, to) && li + 1 < nlines) {
 					/* value under the label */
 					const struct line *nx = &lines[li + 1];
 					const struct ocr_word *lw =

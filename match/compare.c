@@ -195,17 +195,39 @@ static double jw_norm_mode(const char *written, const char *roster, int shape)
 	return jaro_winkler_raw(x, lx, y, ly);
 }
 
+/* The family and given similarity of the best-scoring order, recorded by
+ * name_similarity() for match_name_parts(). */
+struct parts {
+	double fam, giv;
+};
+
 /* Both parts must agree: the weaker one dominates. */
-static double pair_score(double fam, double giv)
+static double pair_score_raw(double fam, double giv)
 {
 	double lo = fam < giv ? fam : giv, hi = fam < giv ? giv : fam;
 
 	return 0.75 * lo + 0.25 * hi;
 }
 
-static double name_similarity(const char *written,
-			      const struct match_patient *p, int shape)
+static double pair_score_rec(double fam, double giv, struct parts *best,
+			     double *best_score)
 {
+	double s = pair_score_raw(fam, giv);
+
+	if (best != NULL && s > *best_score) {
+		best->fam = fam;
+		best->giv = giv;
+		*best_score = s;
+	}
+	return s;
+}
+
+static double name_similarity(const char *written,
+			      const struct match_patient *p, int shape,
+			      struct parts *parts)
+{
+	double rec = -1;
+#define pair_score(f, g) pair_score_rec((f), (g), parts, &rec)
 	char tok[6][NAME_MAX_LEN];
 	int comma_at, n, i;
 	double best = 0.0, s;
@@ -246,15 +268,26 @@ static double name_similarity(const char *written,
 	}
 	return best;
 }
+#undef pair_score
 
 double match_name_similarity(const char *written,
 			     const struct match_patient *p)
 {
-	return name_similarity(written, p, 0);
+	return name_similarity(written, p, 0, NULL);
+}
+
+void match_name_parts(const char *written, const struct match_patient *p,
+		      double *family, double *given)
+{
+	struct parts pt = {0, 0};
+
+	name_similarity(written, p, 0, &pt);
+	*family = pt.fam;
+	*given = pt.giv;
 }
 
 double match_name_shape_similarity(const char *written,
 				   const struct match_patient *p)
 {
-	return name_similarity(written, p, 1);
+	return name_similarity(written, p, 1, NULL);
 }

@@ -220,6 +220,15 @@ static int compare_name(const char *reading, const struct match_patient *p)
 	/* Same shapes (r read as c, g as p...) and most letters right. */
 	if (shape >= 0.90 && s >= 0.70)
 		return MATCH_CONSISTENT;
+	/* The family name as spelled and a given name that does not
+	 * contradict it ("lCakvuleen Patel" for Kathleen Patel).  Twins
+	 * score the same way and then fail the margin rule. */
+	{
+		double fam, giv;
+		match_name_parts(reading, p, &fam, &giv);
+		if (fam >= 0.95 && giv >= 0.72)
+			return MATCH_CONSISTENT;
+	}
 	if (s >= 0.82 || shape >= 0.88)
 		return MATCH_PARTIAL;
 	return s < 0.5 && shape < 0.6 ? MATCH_DISAGREE : MATCH_ABSENT;
@@ -312,6 +321,21 @@ static int by_score(const void *a, const void *b)
 	return x->patient < y->patient ? -1 : x->patient > y->patient;
 }
 
+static int dominated(const struct match_candidate *c,
+		     const struct match_candidate *best)
+{
+	int k, lower = 0;
+
+	for (k = 0; k < MATCH_KIND_COUNT; k++) {
+		if (c->agree[k] > best->agree[k])
+			return 0;
+		/* a missing reading is no weaker than a contradicted one */
+		if (c->agree[k] < best->agree[k] && c->agree[k] != MATCH_ABSENT)
+			lower = 1;
+	}
+	return lower;
+}
+
 static void full_name(const struct match_patient *p, char *out, size_t sz)
 {
 	snprintf(out, sz, "%s %s", p->given_name, p->family_name);
@@ -392,6 +416,36 @@ static void decide(const struct match_roster *r, const struct match_config *cfg,
 			 nname, bname);
 		return;
 	}
+	/* When the best's name is only consistent, and a rival agrees just
+	 * as well on everything else (twins: family name and birth date),
+	 * the name alone must decide, and a consistent name cannot. */
+	if (best->agree[MATCH_NAME] == MATCH_CONSISTENT) {
+		size_t i;
+		for (i = 1; i < out->ncands; i++) {
+			const struct match_candidate *c = &out->cands[i];
+			if (c->agree[MATCH_NAME] != MATCH_DISAGREE &&
+			    c->agree[MATCH_DOB] == best->agree[MATCH_DOB] &&
+			    c->agree[MATCH_MRN] == best->agree[MATCH_MRN] &&
+			    c->agree[MATCH_BARCODE] ==
+				best->agree[MATCH_BARCODE]) {
+				full_name(&r->p[c->patient], nname,
+					  sizeof(nname));
+				snprintf(out->reason, sizeof(out->reason),
+					 "%s and %s match equally but for a "
+					 "name that is hard to read",
+					 bname, nname);
+				return;
+			}
+		}
+	}
+	/* The margin is over the first rival the evidence does not already
+	 * rule out: one that agrees no better on any identifier and worse on
+	 * some (a twin whose given name is merely not contradicted, when the
+	 * best's is read exactly) is no rival. */
+	while (next != NULL && dominated(next, best))
+		next = next + 1 < out->cands + out->ncands ? next + 1 : NULL;
+	if (next != NULL)
+		full_name(&r->p[next->patient], nname, sizeof(nname));
 	if (next != NULL && best->score - next->score < cfg->min_margin) {
 		snprintf(out->reason, sizeof(out->reason),
 			 "two patients are close: %s (%.2f) and %s (%.2f)",

@@ -344,6 +344,34 @@ static void test_exact_name_rival_outside_the_list(void **state)
 	match_roster_free(r);
 }
 
+static void test_family_exact_given_garbled(void **state)
+{
+	struct match_roster *r = match_roster_new();
+	struct match_patient k = {"40000001", "Patel", "Kathleen", NULL,
+				  "2004-06-04", NULL};
+	struct match_patient o = {"40000002", "Patel", "Ravi", NULL,
+				  "1970-01-01", NULL};
+	struct match_patient twin = {"40000003", "Patel", "Kathryn", NULL,
+				     "2004-06-04", NULL};
+	struct match_reading rd[] = {
+	    {MATCH_NAME, "lCakvuleen Patel", 0.5, "label", 0},
+	    {MATCH_DOB, "2004-06-04", 0.9, "label", 0},
+	};
+	struct match_result m;
+
+	(void)state;
+	assert_int_equal(match_roster_add(r, &k), 0);
+	assert_int_equal(match_roster_add(r, &o), 0);
+	link(r, rd, 2, &m);
+	assert_int_equal(m.filed, 1);
+	assert_string_equal(best_mrn(r, &m), "40000001");
+	/* with a twin of a similar given name, nobody can tell */
+	assert_int_equal(match_roster_add(r, &twin), 0);
+	link(r, rd, 2, &m);
+	assert_int_equal(m.filed, 0);
+	match_roster_free(r);
+}
+
 static void test_nothing_read(void **state)
 {
 	struct match_roster *r = roster();
@@ -377,6 +405,7 @@ int main(void)
 	    cmocka_unit_test(test_handwriting_shapes),
 	    cmocka_unit_test(test_fuzzy_name_loses_to_exact_name),
 	    cmocka_unit_test(test_exact_name_rival_outside_the_list),
+	    cmocka_unit_test(test_family_exact_given_garbled),
 	    cmocka_unit_test(test_nothing_read),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
