@@ -270,6 +270,12 @@ static void score_patient(const struct match_patient *p, size_t idx,
 		    rd[i].value == NULL || rd[i].subject < 0)
 			continue;
 		a = compare(&rd[i], p);
+		if (rd[i].kind == MATCH_NAME) {
+			double fam, giv;
+			match_name_parts(rd[i].value, p, &fam, &giv);
+			if (fam >= 0.95)
+				c->same_family = 1;
+		}
 		if (a > c->agree[rd[i].kind] ||
 		    (a == MATCH_DISAGREE && c->agree[rd[i].kind] == 0)) {
 			c->agree[rd[i].kind] = a;
@@ -423,7 +429,8 @@ static void decide(const struct match_roster *r, const struct match_config *cfg,
 		size_t i;
 		for (i = 1; i < out->ncands; i++) {
 			const struct match_candidate *c = &out->cands[i];
-			if (c->agree[MATCH_NAME] != MATCH_DISAGREE &&
+			if ((c->agree[MATCH_NAME] >= MATCH_PARTIAL ||
+			     c->same_family) &&
 			    c->agree[MATCH_DOB] == best->agree[MATCH_DOB] &&
 			    c->agree[MATCH_MRN] == best->agree[MATCH_MRN] &&
 			    c->agree[MATCH_BARCODE] ==

@@ -83,6 +83,7 @@ struct match_candidate {
 	double score;              /* 0..1 */
 	int agree[MATCH_KIND_COUNT]; /* enum match_agreement per kind */
 	int identifiers;           /* independent identifiers that agree */
+	int same_family;           /* a name read has this family name */
 	char evidence[512];        /* JSON object: per field, the reading used */
 };
 
