@@ -262,6 +262,22 @@ static void clean_name(const char *in, char *out, size_t sz)
 	out[n] = '\0';
 }
 
+static void strip_parens(char *s)
+{
+	char *o = s;
+	int depth = 0;
+
+	for (; *s; s++) {
+		if (*s == '(')
+			depth++;
+		else if (*s == ')' && depth > 0)
+			depth--;
+		else if (depth == 0)
+			*o++ = *s;
+	}
+	*o = '\0';
+}
+
 static int add_value(const struct ocr_page *pg, size_t from, size_t to,
 		     int field, int page, struct readings *rs)
 {
@@ -311,6 +327,8 @@ static int add_value(const struct ocr_page *pg, size_t from, size_t to,
 	case FIELD_DOB:
 	case FIELD_DOCDATE: {
 		char alt[11];
+		/* a printed format hint is not the value: "(mm/dd/yyyy)" */
+		strip_parens(r.raw);
 		int role = field == FIELD_DOB ? DATE_BIRTH : DATE_DOCUMENT;
 		if (!date_parse(r.raw, role, r.value, alt)) {
 			/* keep a garbled birth date raw: the matcher folds it */
