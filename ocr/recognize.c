@@ -754,7 +754,6 @@ int ocr_pdf_export(const char *image_path, const char *out_pdf,
 			*err = oerr;
 		return oerr.code;
 	}
-	ocr_doc_free(doc);
 	if (opts != NULL) {
 		if (opts->lang != NULL)
 			lang = opts->lang;
@@ -788,11 +787,40 @@ int ocr_pdf_export(const char *image_path, const char *out_pdf,
 		                out_pdf);
 		goto fail;
 	}
-	if (!TessBaseAPIProcessPages(api, image_path, NULL, timeout_ms, pdf)) {
-		rc = cr_err_set(err, CR_EOCR,
-		                "%s: could not make a searchable PDF of it",
-		                image_path);
-		goto fail;
+	/* Page by page, each prepared as for recognition (upright,
+	 * straight), so a sideways scan gives an upright PDF page with a
+	 * text layer that lines up.  The renderer is handed a file name
+	 * that is no image, so it embeds our pixels, not the file's. */
+	{
+		struct ocr_engine eng = {api, NULL, NULL, timeout_ms};
+		int i, npages = ocr_doc_page_count(doc), ok = 1;
+
+		ok = TessResultRendererBeginDocument(pdf, "chartroom");
+		for (i = 0; ok && i < npages; i++) {
+			struct ocr_image *img = ocr_doc_load_page(doc, i, &oerr);
+			int rot;
+			float skew;
+			if (img == NULL ||
+			    page_prepare(&eng, img, &rot, &skew, &oerr) != 0) {
+				ocr_image_free(img);
+				ok = 0;
+				break;
+			}
+			TessBaseAPISetSourceResolution(api, img->dpi);
+			ok = TessBaseAPIProcessPage(api, img->pix, i, "page.pdf",
+						    NULL, timeout_ms, pdf);
+			ocr_image_free(img);
+		}
+		if (!TessResultRendererEndDocument(pdf))
+			ok = 0;
+		if (!ok) {
+			rc = cr_err_set(err, CR_EOCR,
+					"%s: could not make a searchable PDF "
+					"of it%s%s",
+					image_path, oerr.msg[0] ? ": " : "",
+					oerr.msg);
+			goto fail;
+		}
 	}
 	TessDeleteResultRenderer(pdf); /* closes the file */
 	pdf = NULL;
@@ -814,6 +842,7 @@ done:
 		TessBaseAPIEnd(api);
 		TessBaseAPIDelete(api);
 	}
+	ocr_doc_free(doc);
 	free(tmp);
 	free(base);
 	return rc;

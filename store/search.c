@@ -504,6 +504,16 @@ static int load_document(struct store *st, struct store_docview *v, int64_t id,
 		                (long long)id);
 	else
 		rc = CR_OK;
+	/* The original is where this store keeps that hash now, wherever
+	 * the store folder was when the row was written (relative paths,
+	 * a moved store). */
+	if (rc == CR_OK && d->sha256 != NULL) {
+		char *p = store_original_path(st, d->sha256);
+		if (p != NULL) {
+			free((void *)d->original_path);
+			d->original_path = p;
+		}
+	}
 out:
 	sqlite3_finalize(stmt);
 	return rc;

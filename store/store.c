@@ -445,6 +445,18 @@ struct store *store_open(const char *dir, int flags, struct cr_err *err)
 	}
 	if (cr_mkdirs(originals, err) != CR_OK)
 		goto fail;
+	/* Paths handed out (originals) must not depend on the caller's
+	 * working folder: "chartroom-data/..." broke from anywhere else. */
+	{
+		char *abs = realpath(dir, NULL);
+		if (abs == NULL) {
+			cr_err_set(err, errno_code(errno), "cannot resolve %s: %s",
+			           dir, strerror(errno));
+			goto fail;
+		}
+		free(st->dir);
+		st->dir = abs;
+	}
 
 	rc =
 	    sqlite3_open_v2(st->db_path, &st->db,

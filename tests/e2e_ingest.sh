@@ -10,7 +10,7 @@ set -uo pipefail
 
 BIN=${CHARTROOM_BIN:-build/chartroom}
 SRC=${CHARTROOM_SOURCE_DIR:-.}
-S=$SRC/samples
+S=$(cd "$SRC/samples" && pwd)
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 export CHARTROOM_STORE=$T/store
@@ -122,6 +122,10 @@ if [ -n "$filed_line" ]; then
 else
 	bad "nothing was filed"
 fi
+# a store given by a relative path still works from another folder
+(cd "$T" && "$BIN" init --store rel >/dev/null && "$BIN" ingest --store rel "${files[0]}" >/dev/null)
+check "export works from another folder with a relative store" \
+	sh -c "cd / && '$BIN' export --store '$T/rel' 1 --original '$T/orig2'"
 "$BIN" search --json --text 'NEAR( "unbalanced * OR' >/dev/null 2>"$T/err"; rc=$?
 check "FTS syntax in --text is not an error" test $rc -le 1
 "$BIN" search --from 2024-13-45 >/dev/null 2>&1; rc=$?
