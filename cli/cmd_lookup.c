@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../ocr/ocr.h"
@@ -145,6 +146,14 @@ int cmd_search(int argc, char **argv)
 		default: return EXIT_USAGE;
 		}
 	}
+	if (q.type != NULL && strcmp(q.type, "chart") != 0 &&
+	    strcmp(q.type, "release_form") != 0 &&
+	    strcmp(q.type, "correspondence") != 0 &&
+	    strcmp(q.type, "unknown") != 0) {
+		cli_error("search", "--type is chart, release_form, "
+				    "correspondence or unknown");
+		return EXIT_USAGE;
+	}
 	if (optind != argc) {
 		cli_error("search", "unexpected argument '%s' (use --text "
 				    "for words)",
@@ -274,6 +283,24 @@ static void docview_print(const struct store_docview *v)
 		       v->pages[i].text ? v->pages[i].text : "");
 }
 
+static int history_json_cb(void *ctx, const struct store_link_event *e)
+{
+	json_array_append_new(
+	    ctx, json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?}", "at", e->at,
+			   "actor", e->actor, "status", e->status, "mrn",
+			   e->mrn, "reason", e->reason));
+	return 0;
+}
+
+static int history_print_cb(void *ctx, const struct store_link_event *e)
+{
+	(void)ctx;
+	printf("  %s  %-10s %-9s %-12s %s\n", e->at ? e->at : "",
+	       e->actor ? e->actor : "", e->status ? e->status : "",
+	       e->mrn ? e->mrn : "-", e->reason ? e->reason : "");
+	return 0;
+}
+
 int cmd_show(int argc, char **argv)
 {
 	static const struct option opts[] = {{"store", 1, NULL, 's'},
@@ -315,15 +342,22 @@ int cmd_show(int argc, char **argv)
 		return EXIT_FAILURE_;
 	cr_err_clear(&err);
 	v = store_document_get(st, id, &err);
-	store_close(st);
 	if (v == NULL) {
+		store_close(st);
 		cli_error("show", "%s", err.msg);
 		return err.code == CR_ENOTFOUND ? EXIT_SOME : EXIT_FAILURE_;
 	}
-	if (json)
-		print_json(docview_json(v));
-	else
+	if (json) {
+		json_t *o = docview_json(v), *hist = json_array();
+		store_document_history(st, id, history_json_cb, hist, NULL);
+		json_object_set_new(o, "history", hist);
+		print_json(o);
+	} else {
 		docview_print(v);
+		printf("\nhistory (when, who, status, patient, why):\n");
+		store_document_history(st, id, history_print_cb, NULL, NULL);
+	}
+	store_close(st);
 	store_docview_free(v);
 	return EXIT_OK;
 }
@@ -420,9 +454,11 @@ int cmd_export(int argc, char **argv)
 	}
 	if (rc == CR_OK && mode == 'o')
 		rc = copy_file(v->doc.original_path, argv[optind + 1], &err);
-	else if (rc == CR_OK)
-		rc = ocr_pdf_export(v->doc.original_path, argv[optind + 1],
-				    NULL, &err);
+	else if (rc == CR_OK && (rc = ocr_pdf_export(v->doc.original_path,
+						    argv[optind + 1], NULL,
+						    &err)) == CR_OK)
+		chmod(argv[optind + 1], 0640); /* like --original: not
+						   world-readable */
 	store_docview_free(v);
 	if (rc != CR_OK) {
 		cli_error("export", "%s", err.msg);

@@ -31,7 +31,8 @@ static void review_usage(FILE *f)
 	fprintf(f,
 		"usage: chartroom review list [--json]\n"
 		"       chartroom review show [--json] DOC_ID\n"
-		"       chartroom review assign DOC_ID MRN [--user U]\n"
+		"       chartroom review assign DOC_ID MRN [--user U] "
+		"[--force]\n"
 		"       chartroom review reject DOC_ID --reason TEXT [--user "
 		"U]\n\n"
 		"Documents Chartroom could not file with certainty wait here "
@@ -40,14 +41,16 @@ static void review_usage(FILE *f)
 		"files the document to\n"
 		"MRN; 'reject' takes it out of the queue with a reason.  Both "
 		"are recorded in\n"
-		"the document's history with the user and time.\n\n"
+		"the document's history with the user and time.  An MRN "
+		"that is not one of\n"
+		"the document's candidates needs --force.\n\n"
 		"Exit status: 0 done, 1 no such document or patient, 2 "
 		"usage, 3 store error.\n");
 }
 
 static int relink(const char *cmd, const char *store, const char *ids,
 		  const char *mrn, const char *status, const char *user,
-		  const char *reason, const char *must_be)
+		  const char *reason, const char *must_be, int force)
 {
 	struct store_docview *v;
 	struct cr_err err;
@@ -74,11 +77,37 @@ static int relink(const char *cmd, const char *store, const char *ids,
 		cli_error(cmd, "document %lld is %s, not %s%s", id,
 			  v->doc.status, must_be,
 			  strcmp(must_be, "filed") == 0
-			      ? ""
+			      ? "; use 'chartroom review assign' for documents "
+				"in review"
 			      : "; use 'chartroom refile' for filed documents");
 		store_docview_free(v);
 		store_close(st);
 		return EXIT_SOME;
+	}
+	if (mrn != NULL && v->doc.patient_mrn != NULL &&
+	    strcmp(v->doc.patient_mrn, mrn) == 0) {
+		cli_error(cmd, "document %lld is already filed to %s", id, mrn);
+		store_docview_free(v);
+		store_close(st);
+		return EXIT_SOME;
+	}
+	if (mrn != NULL && !force) {
+		/* Filing by hand to a patient the evidence never pointed at
+		 * is how charts get mixed up: make it deliberate. */
+		size_t i;
+		int known = 0;
+		for (i = 0; i < v->ncands; i++)
+			known |= strcmp(v->cands[i].mrn, mrn) == 0;
+		if (!known) {
+			cli_error(cmd,
+				  "%s is not among document %lld's candidates;"
+				  " check the scan, then add --force to file "
+				  "it anyway",
+				  mrn, id);
+			store_docview_free(v);
+			store_close(st);
+			return EXIT_SOME;
+		}
 	}
 	store_docview_free(v);
 	rc = store_document_relink(st, id, mrn, status, user, reason, &err);
@@ -99,9 +128,10 @@ int cmd_review(int argc, char **argv)
 	static const struct option opts[] = {
 	    {"store", 1, NULL, 's'}, {"json", 0, NULL, 'j'},
 	    {"user", 1, NULL, 'u'},  {"reason", 1, NULL, 'r'},
-	    {"help", 0, NULL, 'h'},  {NULL, 0, NULL, 0}};
+	    {"force", 0, NULL, 'f'}, {"help", 0, NULL, 'h'},
+	    {NULL, 0, NULL, 0}};
 	const char *store = NULL, *user = NULL, *reason = NULL, *verb;
-	int c, json = 0, nargs;
+	int c, json = 0, nargs, force = 0;
 	char **args;
 
 	optind = 1;
@@ -111,6 +141,7 @@ int cmd_review(int argc, char **argv)
 		case 'j': json = 1; break;
 		case 'u': user = optarg; break;
 		case 'r': reason = optarg; break;
+		case 'f': force = 1; break;
 		case 'h': review_usage(stdout); return EXIT_OK;
 		default: review_usage(stderr); return EXIT_USAGE;
 		}
@@ -146,14 +177,14 @@ int cmd_review(int argc, char **argv)
 	if (strcmp(verb, "assign") == 0 && nargs == 2)
 		return relink("review assign", store, args[0], args[1], "filed",
 			      whoami(user), reason ? reason : "assigned in review",
-			      "review");
+			      "review", force);
 	if (strcmp(verb, "reject") == 0 && nargs == 1) {
 		if (reason == NULL || !*reason) {
 			cli_error("review reject", "--reason TEXT is required");
 			return EXIT_USAGE;
 		}
 		return relink("review reject", store, args[0], NULL, "rejected",
-			      whoami(user), reason, "review");
+			      whoami(user), reason, "review", 0);
 	}
 	review_usage(stderr);
 	return EXIT_USAGE;
@@ -164,10 +195,11 @@ int cmd_refile(int argc, char **argv)
 	static const struct option opts[] = {{"store", 1, NULL, 's'},
 					     {"user", 1, NULL, 'u'},
 					     {"reason", 1, NULL, 'r'},
+					     {"force", 0, NULL, 'f'},
 					     {"help", 0, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
 	const char *store = NULL, *user = NULL, *reason = NULL;
-	int c;
+	int c, force = 0;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -175,12 +207,18 @@ int cmd_refile(int argc, char **argv)
 		case 's': store = optarg; break;
 		case 'u': user = optarg; break;
 		case 'r': reason = optarg; break;
+		case 'f': force = 1; break;
 		case 'h':
 			printf("usage: chartroom refile [--store DIR] [--user "
-			       "U] [--reason TEXT] DOC_ID MRN\n\n"
-			       "Move a document to another patient (a mistake "
-			       "found later).  The old link\nstays in the "
-			       "document's history with who and when.\n");
+			       "U] [--reason TEXT] [--force] DOC_ID MRN\n\n"
+			       "Move a filed document to another patient (a "
+			       "mistake found later).  The old\nlink stays in "
+			       "the document's history with who and when.  "
+			       "Documents in\nreview are filed with 'chartroom "
+			       "review assign'.  An MRN that is not one of\n"
+			       "the document's candidates needs --force.\n\n"
+			       "Exit status: 0 done, 1 no such document or "
+			       "patient / refused, 2 usage,\n3 store error.\n");
 			return EXIT_OK;
 		default: return EXIT_USAGE;
 		}
@@ -190,5 +228,6 @@ int cmd_refile(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	return relink("refile", store, argv[optind], argv[optind + 1], "filed",
-		      whoami(user), reason ? reason : "re-filed", NULL);
+		      whoami(user), reason ? reason : "re-filed", "filed",
+		      force);
 }

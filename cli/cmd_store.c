@@ -70,10 +70,13 @@ static void bad_row(void *ctx, size_t line, const char *reason)
 
 int cmd_patients(int argc, char **argv)
 {
-	static const struct option opts[] = {{"store", 1, NULL, 's'},
-					     {"json", 0, NULL, 'j'},
-					     {"help", 0, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {
+	    {"store", 1, NULL, 's'},
+	    {"json", 0, NULL, 'j'},
+	    {"allow-identity-change", 0, NULL, 'a'},
+	    {"help", 0, NULL, 'h'},
+	    {NULL, 0, NULL, 0}};
+	int allow_identity_change = 0;
 	struct intake_import_stats stats;
 	struct import_ctx ic = {0, NULL};
 	const char *store = NULL;
@@ -86,9 +89,11 @@ int cmd_patients(int argc, char **argv)
 		switch (c) {
 		case 's': store = optarg; break;
 		case 'j': ic.json = 1; break;
+		case 'a': allow_identity_change = 1; break;
 		case 'h':
 			printf("usage: chartroom patients import [--store DIR] "
-			       "[--json] FILE.csv\n\n"
+			       "[--json] [--allow-identity-change]\n"
+			       "                                FILE.csv\n\n"
 			       "Import the roster.  The header row names the "
 			       "columns: mrn, family_name,\n"
 			       "given_name, birth_date (YYYY-MM-DD) are "
@@ -96,7 +101,11 @@ int cmd_patients(int argc, char **argv)
 			       "are optional; others are ignored.  Rows are "
 			       "upserted by MRN.  A bad row is\n"
 			       "reported with its line number and does not "
-			       "stop the others.\n\n"
+			       "stop the others.  A row that\n"
+			       "gives a known MRN another name or birth date "
+			       "is refused (every document\n"
+			       "filed to it would become another person's) "
+			       "unless --allow-identity-change.\n\n"
 			       "Exit status: 0 all rows taken, 1 some refused, "
 			       "2 usage, 3 file or store error.\n");
 			return EXIT_OK;
@@ -113,7 +122,8 @@ int cmd_patients(int argc, char **argv)
 	if (st == NULL)
 		return EXIT_FAILURE_;
 	cr_err_clear(&err);
-	rc = intake_roster_import(st, ic.file, &stats, bad_row, &ic, &err);
+	rc = intake_roster_import(st, ic.file, allow_identity_change, &stats,
+				  bad_row, &ic, &err);
 	store_close(st);
 	if (rc != CR_OK) {
 		cli_error("patients", "%s", err.msg);

@@ -90,10 +90,14 @@ typedef void (*intake_row_cb)(void *ctx, size_t line, const char *reason);
  * into st: columns found by name (mrn, family_name, given_name, birth_date
  * required; sex, middle_name, physician optional; others ignored), upsert
  * by MRN, all in one transaction.  A bad row is reported through bad_row
- * and does not stop the others.  Returns 0, or an error when the file
+ * and does not stop the others.  A row that would give an existing MRN a
+ * different family name, given name or birth date is refused unless
+ * allow_identity_change: every document filed to that MRN would silently
+ * become another person's.  Returns 0, or an error when the file
  * cannot be read or lacks a required column.
  */
 int intake_roster_import(struct store *st, const char *path,
+			 int allow_identity_change,
 			 struct intake_import_stats *stats,
 			 intake_row_cb bad_row, void *ctx, struct cr_err *err);
 #endif /* INTAKE_H */

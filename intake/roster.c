@@ -110,7 +110,28 @@ static const char *cell(const struct csv *c, const int idx[C_N], int col)
 	return c->cell[idx[col]][0] ? c->cell[idx[col]] : NULL;
 }
 
+struct identity {
+	const struct store_patient *row;
+	int differs;
+};
+
+static int same_text(const char *a, const char *b)
+{
+	return strcasecmp(a ? a : "", b ? b : "") == 0;
+}
+
+static int compare_identity(void *ctx, const struct store_patient *p)
+{
+	struct identity *id = ctx;
+
+	id->differs = !same_text(p->family_name, id->row->family_name) ||
+		      !same_text(p->given_name, id->row->given_name) ||
+		      !same_text(p->birth_date, id->row->birth_date);
+	return 0;
+}
+
 int intake_roster_import(struct store *st, const char *path,
+			 int allow_identity_change,
 			 struct intake_import_stats *stats,
 			 intake_row_cb bad_row, void *ctx, struct cr_err *err)
 {
@@ -179,6 +200,21 @@ int intake_roster_import(struct store *st, const char *path,
 		p.middle_name = cell(c, idx, C_MIDDLE);
 		p.physician = cell(c, idx, C_PHYS);
 		cr_err_clear(&rowerr);
+		if (!allow_identity_change && p.mrn != NULL) {
+			struct identity id = {&p, 0};
+			if (store_patient_get(st, p.mrn, compare_identity, &id,
+					      NULL) == CR_OK &&
+			    id.differs) {
+				stats->refused++;
+				if (bad_row)
+					bad_row(ctx, c->line,
+						"this MRN already belongs to a "
+						"patient with another name or "
+						"birth date (an identity change "
+						"needs --allow-identity-change)");
+				continue;
+			}
+		}
 		if (store_patient_upsert(st, &p, &added, &rowerr) != CR_OK) {
 			stats->refused++;
 			if (bad_row)

@@ -363,11 +363,15 @@ static void decide(const struct match_roster *r, const struct match_config *cfg,
 
 	out->filed = 0;
 	if (out->ncands == 0 || best->score < 0.05) {
+		char what[64] = "";
+		if (have[MATCH_NAME])
+			strcat(what, "name");
+		if (have[MATCH_DOB])
+			strcat(what, what[0] ? ", birth date" : "birth date");
+		if (have[MATCH_MRN] || have[MATCH_BARCODE])
+			strcat(what, what[0] ? ", MRN" : "MRN");
 		snprintf(out->reason, sizeof(out->reason),
-			 "no roster patient matches what was read (%s%s%s)",
-			 have[MATCH_NAME] ? "name " : "",
-			 have[MATCH_DOB] ? "birth date " : "",
-			 have[MATCH_MRN] || have[MATCH_BARCODE] ? "MRN" : "");
+			 "no roster patient matches what was read (%s)", what);
 		return;
 	}
 	full_name(&r->p[best->patient], bname, sizeof(bname));
@@ -502,7 +506,8 @@ void match_link(const struct match_roster *r, const struct match_config *cfg,
 			exact_names++;
 			exact_name_at = i;
 		}
-		if (c.score < 0.01)
+		/* nothing in common at all (score of a zero weight sum) */
+		if (c.score < 0.02)
 			continue;
 		if (out->ncands < keep) {
 			out->cands[out->ncands++] = c;

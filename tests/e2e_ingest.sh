@@ -34,6 +34,11 @@ check "re-import updates" grep -q "^0 added, $roster_rows updated" "$T/imp"
 "$BIN" patients import "$S/roster-bad.csv" >"$T/imp" 2>"$T/imperr"; rc=$?
 check "bad roster exits 1" test $rc -eq 1
 check "bad rows reported with line numbers" grep -qE "roster-bad.csv:[0-9]+: refused" "$T/imperr"
+m1=$(sed -n 2p "$S/roster.csv" | cut -d, -f1)
+printf 'mrn,family_name,given_name,birth_date\n%s,Someone,Else,1990-01-01\n' "$m1" >"$T/ident.csv"
+"$BIN" patients import "$T/ident.csv" >"$T/imp" 2>"$T/imperr"; rc=$?
+check "re-import cannot give an MRN another identity" test $rc -eq 1
+check "... and says why" grep -q "another name or birth date" "$T/imperr"
 "$BIN" patients import "$T/nope.csv" >/dev/null 2>&1; rc=$?
 check "missing roster file exits 3" test $rc -eq 3
 "$BIN" ingest >/dev/null 2>&1; rc=$?
@@ -122,6 +127,25 @@ if [ -n "$filed_line" ]; then
 else
 	bad "nothing was filed"
 fi
+# manual filing guards
+rid=$(jq -r 'select(.status=="review") | .document_id' "$T/out.jsonl" | head -1)
+fid=$(jq -r 'select(.status=="filed") | .document_id' "$T/out.jsonl" | head -1)
+fmrn=$(jq -r 'select(.status=="filed") | .patient.mrn' "$T/out.jsonl" | head -1)
+other=$(sed -n 3p "$S/roster.csv" | cut -d, -f1)
+"$BIN" refile "$rid" "$other" >/dev/null 2>&1; rc=$?
+check "refile refuses a document in review" test $rc -eq 1
+"$BIN" refile "$fid" "$fmrn" >/dev/null 2>&1; rc=$?
+check "refile refuses a no-op" test $rc -eq 1
+"$BIN" review assign "$rid" "$other" >/dev/null 2>&1; rc=$?
+cands=$(jq -r --arg id "$rid" 'select(.document_id==$id) | [.candidates[]?.mrn] | join(" ")' "$T/out.jsonl")
+case " $cands " in *" $other "*) ;; *)
+	check "assign to a non-candidate needs --force" test $rc -eq 1 ;;
+esac
+"$BIN" review assign --force --user tester --reason "checked by hand" "$rid" "$other" >/dev/null; rc=$?
+check "assign --force files it" test $rc -eq 0
+"$BIN" show --json "$rid" >"$T/h.json"
+check "history keeps intake's link and the assignment" jq -e '(.history | length) == 2 and .history[1].actor == "tester" and .history[1].status == "filed"' "$T/h.json"
+
 # a store given by a relative path still works from another folder
 (cd "$T" && "$BIN" init --store rel >/dev/null && "$BIN" ingest --store rel "${files[0]}" >/dev/null)
 check "export works from another folder with a relative store" \
