@@ -13,10 +13,12 @@
  */
 #include "match.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 struct match_roster {
 	struct match_patient *p;
@@ -178,6 +180,61 @@ static int compare_barcode(const char *data, const char *mrn)
 							   : MATCH_DISAGREE;
 }
 
+/*
+ * A birth date OCR could not parse ("19 SEP \435") still says something:
+ * if its tokens hold the patient's day, the patient's month (a number or
+ * its name) and a number ending in the patient's two-digit year, each a
+ * different token, it is consistent with that birth date.  By chance
+ * that is about 1 in 37000 for a random patient.
+ */
+static int raw_date_consistent(const char *raw, const char *dob)
+{
+	static const char *const mon[] = {"jan", "feb", "mar", "apr",
+					  "may", "jun", "jul", "aug",
+					  "sep", "oct", "nov", "dec"};
+	int y = atoi(dob), m = atoi(dob + 5), d = atoi(dob + 8);
+	int day_at = -1, mon_at = -1, year_at = -1, i = 0;
+	const char *p = raw;
+
+	if (m < 1 || m > 12)
+		return 0;
+	while (*p) {
+		char tok[32], dig[32];
+		size_t n = 0, nd;
+		int alpha = 1;
+		while (*p && !isalnum((unsigned char)*p) && *p != '\\' &&
+		       *p != '|')
+			p++;
+		while (*p && (isalnum((unsigned char)*p) || *p == '\\' ||
+			      *p == '|') && n + 1 < sizeof(tok)) {
+			alpha &= isalpha((unsigned char)*p) != 0;
+			tok[n++] = *p++;
+		}
+		while (*p && (isalnum((unsigned char)*p) || *p == '\\'))
+			p++;
+		tok[n] = '\0';
+		if (n == 0)
+			break;
+		if (alpha) {
+			if (n >= 3 && strncasecmp(tok, mon[m - 1], 3) == 0 &&
+			    mon_at < 0)
+				mon_at = i;
+		} else {
+			nd = match_fold_digits(tok, dig, sizeof(dig));
+			if (nd > 0 && nd <= 2 && atoi(dig) == d && day_at < 0)
+				day_at = i;
+			else if (nd > 0 && nd <= 2 && atoi(dig) == m &&
+				 mon_at < 0)
+				mon_at = i;
+			else if (nd >= 2 && atoi(dig + nd - 2) == y % 100 &&
+				 year_at < 0)
+				year_at = i;
+		}
+		i++;
+	}
+	return day_at >= 0 && mon_at >= 0 && year_at >= 0;
+}
+
 static int compare_dob(const char *reading, const char *dob)
 {
 	char a[16], b[16];
@@ -196,6 +253,8 @@ static int compare_dob(const char *reading, const char *dob)
 	}
 	/* A raw unparsed reading: compare its folded digits with the US
 	 * spellings MMDDYYYY and MMDDYY of the birth date. */
+	if (raw_date_consistent(reading, dob))
+		return MATCH_CONSISTENT;
 	match_fold_digits(reading, a, sizeof(a));
 	if (strlen(a) < 6)
 		return MATCH_ABSENT;

@@ -372,6 +372,29 @@ static void test_family_exact_given_garbled(void **state)
 	match_roster_free(r);
 }
 
+static void test_garbled_month_name_date(void **state)
+{
+	struct match_roster *r = match_roster_new();
+	struct match_patient b = {"31690680", "Castillo", "Benjamin", NULL,
+				  "1935-09-19", NULL};
+	struct match_patient o = {"31690681", "Castillo", "Benjamin", NULL,
+				  "1953-09-19", NULL};
+	struct match_reading rd[] = {
+	    {MATCH_NAME, "CASTILLO, BENJAMIN", 0.8, "label", 0},
+	    {MATCH_DOB, "19 SEP \\435", 0.3, "label", 0},
+	};
+	struct match_result m;
+
+	(void)state;
+	assert_int_equal(match_roster_add(r, &b), 0);
+	assert_int_equal(match_roster_add(r, &o), 0);
+	link(r, rd, 2, &m);
+	assert_int_equal(m.filed, 1);
+	assert_string_equal(best_mrn(r, &m), "31690680");
+	assert_int_equal(m.cands[0].agree[MATCH_DOB], MATCH_CONSISTENT);
+	match_roster_free(r);
+}
+
 static void test_nothing_read(void **state)
 {
 	struct match_roster *r = roster();
@@ -406,6 +429,7 @@ int main(void)
 	    cmocka_unit_test(test_fuzzy_name_loses_to_exact_name),
 	    cmocka_unit_test(test_exact_name_rival_outside_the_list),
 	    cmocka_unit_test(test_family_exact_given_garbled),
+	    cmocka_unit_test(test_garbled_month_name_date),
 	    cmocka_unit_test(test_nothing_read),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
