@@ -149,9 +149,11 @@ static int add_path(char ***list, size_t *n, size_t *cap, const char *p)
 		struct dirent **ents;
 		int k, m = scandir(p, &ents, NULL, alphasort), rc = 0;
 		if (m < 0) {
+			/* say so and go on with the other inputs; the exit
+			 * status will be 3 */
 			cli_error("ingest", "cannot read folder %s: %s", p,
 				  strerror(errno));
-			return -1;
+			return 1;
 		}
 		for (k = 0; k < m; k++) {
 			char path[4096];
@@ -220,7 +222,7 @@ int cmd_ingest(int argc, char **argv)
 	size_t nfiles = 0, cap = 0, i;
 	struct cr_err err;
 	struct store *st;
-	int c, rc;
+	int c, rc, unreadable = 0;
 
 	memset(&ctx, 0, sizeof(ctx));
 	intake_opts_default(&o);
@@ -256,11 +258,14 @@ int cmd_ingest(int argc, char **argv)
 		ingest_usage(stderr);
 		return EXIT_USAGE;
 	}
-	for (i = (size_t)optind; i < (size_t)argc; i++)
-		if (add_path(&files, &nfiles, &cap, argv[i]) != 0) {
-			cli_error("ingest", "could not list the inputs");
+	for (i = (size_t)optind; i < (size_t)argc; i++) {
+		int r = add_path(&files, &nfiles, &cap, argv[i]);
+		if (r < 0) {
+			cli_error("ingest", "out of memory listing the inputs");
 			return EXIT_FAILURE_;
 		}
+		unreadable += r > 0;
+	}
 	st = cli_open_store(store, 0);
 	if (st == NULL)
 		return EXIT_FAILURE_;
@@ -285,7 +290,7 @@ int cmd_ingest(int argc, char **argv)
 		       ctx.counts[3], ctx.counts[4] ? "" : "\n");
 	if (!ctx.json && ctx.counts[4])
 		printf(", %zu not stored (error; run again)\n", ctx.counts[4]);
-	if (ctx.counts[4])
+	if (ctx.counts[4] || unreadable)
 		return EXIT_FAILURE_;
 	return ctx.rejected ? EXIT_SOME : EXIT_OK;
 }
