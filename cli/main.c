@@ -102,6 +102,16 @@ int main(int argc, char **argv)
 		execv("/proc/self/exe", argv);
 		/* no /proc: carry on, only slower */
 	}
+	/* "chartroom --store DIR CMD ...": a store given before the command
+	 * applies to it, as the help promises every command takes one. */
+	while (argc >= 3 && (strcmp(argv[1], "--store") == 0 ||
+			     strncmp(argv[1], "--store=", 8) == 0)) {
+		int used = argv[1][7] == '=' ? 1 : 2;
+		setenv("CHARTROOM_STORE", used == 1 ? argv[1] + 8 : argv[2], 1);
+		argv[used] = argv[0];
+		argv += used;
+		argc -= used;
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;

@@ -127,6 +127,11 @@ int cr_sha256_file(const char *path, char hex_out[65], uint64_t *size_out,
 	int fd;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0 && errno == ELOOP)
+		return cr_err_set(err, CR_EPERM,
+				  "%s is a symbolic link; links are not "
+				  "followed (copy the scan itself)",
+				  path);
 	if (fd < 0)
 		return cr_err_set(err, errno_code(errno), "cannot open %s: %s",
 				  path, strerror(errno));

@@ -146,6 +146,13 @@ check "assign --force files it" test $rc -eq 0
 "$BIN" show --json "$rid" >"$T/h.json"
 check "history keeps intake's link and the assignment" jq -e '(.history | length) == 2 and .history[1].actor == "tester" and .history[1].status == "filed"' "$T/h.json"
 
+# --store before the command; symlinks are refused, not followed
+check "--store before the command" "$BIN" --store "$CHARTROOM_STORE" search --mrn "$fmrn"
+ln -s "${files[0]}" "$T/link.tif"
+"$BIN" ingest --json "$T/link.tif" >"$T/link.json"; rc=$?
+check "a symlink is rejected (exit 1)" test $rc -eq 1
+check "... saying links are not followed" jq -e '.status == "rejected" and (.reason | test("symbolic link"))' "$T/link.json"
+
 # a store given by a relative path still works from another folder
 (cd "$T" && "$BIN" init --store rel >/dev/null && "$BIN" ingest --store rel "${files[0]}" >/dev/null)
 check "export works from another folder with a relative store" \
