@@ -75,6 +75,7 @@ static int on_hit(void *vctx, const struct store_hit *h)
 		json_object_set_new(o, "pages", json_integer(h->pages));
 		json_object_set_new(o, "snippet", str_or_null(h->snippet));
 		json_object_set_new(o, "created_at", str_or_null(h->created_at));
+		json_object_set_new(o, "reason", str_or_null(h->reason));
 		print_json(o);
 		return 0;
 	}
@@ -87,6 +88,8 @@ static int on_hit(void *vctx, const struct store_hit *h)
 	       h->patient_given ? h->patient_given : "");
 	if (h->snippet != NULL)
 		printf("       %s\n", h->snippet);
+	else if (h->reason != NULL && strcmp(h->status, "filed") != 0)
+		printf("       %s\n", h->reason);
 	return 0;
 }
 

@@ -361,9 +361,9 @@ int store_search(struct store *st, const struct store_query *q, store_hit_cb cb,
 		      " (SELECT snippet(pages_fts, 0, '[', ']', '\xe2\x80\xa6',"
 		      " 16) FROM pages_fts WHERE pages_fts MATCH ?1"
 		      " AND pages_fts.rowid = r.pid),"
-		      " r.created_at, r.pages, r.confidence"
+		      " r.created_at, r.pages, r.confidence, r.reason"
 		      " FROM (SELECT " HIT_COLS ", d.created_at, d.pages,"
-		      " d.confidence, b.score, b.pid, " SORT_DATE
+		      " d.confidence, d.reason, b.score, b.pid, " SORT_DATE
 		      " AS sortdate FROM b JOIN documents d ON d.id = b.doc"
 		      " LEFT JOIN patients p ON p.mrn = d.patient_mrn"
 		      " WHERE 1");
@@ -375,7 +375,7 @@ int store_search(struct store *st, const struct store_query *q, store_hit_cb cb,
 		q_cat(&qb, ") r ORDER BY r.score, r.sortdate DESC, r.id DESC");
 	} else {
 		q_cat(&qb, "SELECT " HIT_COLS ", NULL, d.created_at, d.pages,"
-		           " d.confidence FROM documents d"
+		           " d.confidence, d.reason FROM documents d"
 		           " LEFT JOIN patients p ON p.mrn = d.patient_mrn"
 		           " WHERE 1");
 		if ((rc = add_filters(&qb, q, err)) != CR_OK)
@@ -409,6 +409,7 @@ int store_search(struct store *st, const struct store_query *q, store_hit_cb cb,
 		h.created_at = (const char *)sqlite3_column_text(stmt, 11);
 		h.pages = sqlite3_column_int(stmt, 12);
 		h.confidence = sqlite3_column_double(stmt, 13);
+		h.reason = (const char *)sqlite3_column_text(stmt, 14);
 		if ((rc = cb(ctx, &h)) != 0)
 			goto out;
 	}

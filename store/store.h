@@ -185,6 +185,7 @@ struct store_hit {
 	const char *created_at;
 	int pages;
 	double confidence;
+	const char *reason;  /* why it is in review/rejected; else NULL */
 };
 
 typedef int (*store_hit_cb)(void *ctx, const struct store_hit *hit);

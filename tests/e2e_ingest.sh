@@ -127,6 +127,9 @@ if [ -n "$filed_line" ]; then
 else
 	bad "nothing was filed"
 fi
+"$BIN" review list --json >"$T/rl.jsonl"
+check "review list carries each document's reason" jq -se 'length > 0 and all(.[]; .status == "review" and (.reason | length) > 10)' "$T/rl.jsonl"
+
 # manual filing guards
 rid=$(jq -r 'select(.status=="review") | .document_id' "$T/out.jsonl" | head -1)
 fid=$(jq -r 'select(.status=="filed") | .document_id' "$T/out.jsonl" | head -1)
