@@ -6,6 +6,7 @@
 #ifndef CLI_H
 #define CLI_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "../store/store.h"
@@ -27,6 +28,10 @@ struct store *cli_open_store(const char *opt, int create);
 /* Print "chartroom CMD: msg" to stderr. */
 void cli_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* A document id from the command line: positive decimal only (no
+ * signs, spaces or paths).  Returns 0 with *id set, or -1. */
+int cli_parse_id(const char *s, int64_t *id);
 
 /* True when argv[i] is -h or --help for any i >= 1. */
 int cli_wants_help(int argc, char **argv);

@@ -28,20 +28,6 @@ static void print_json(json_t *o)
 	json_decref(o);
 }
 
-/* Document ids on the command line: positive decimal only. */
-static int parse_id(const char *s, int64_t *id)
-{
-	char *end;
-	long long v;
-
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno || *end || end == s || v <= 0)
-		return -1;
-	*id = v;
-	return 0;
-}
-
 struct search_ctx {
 	int json;
 	size_t n;
@@ -335,7 +321,7 @@ int cmd_show(int argc, char **argv)
 		default: return EXIT_USAGE;
 		}
 	}
-	if (argc - optind != 1 || parse_id(argv[optind], &id) != 0) {
+	if (argc - optind != 1 || cli_parse_id(argv[optind], &id) != 0) {
 		cli_error("show", "usage: chartroom show DOC_ID (a positive "
 				  "number)");
 		return EXIT_USAGE;
@@ -429,7 +415,7 @@ int cmd_export(int argc, char **argv)
 		}
 	}
 	if (mode <= 0 || argc - optind != 2 ||
-	    parse_id(argv[optind], &id) != 0) {
+	    cli_parse_id(argv[optind], &id) != 0) {
 		cli_error("export", "usage: chartroom export DOC_ID "
 				    "--original|--pdf OUT");
 		return EXIT_USAGE;

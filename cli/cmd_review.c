@@ -55,11 +55,10 @@ static int relink(const char *cmd, const char *store, const char *ids,
 	struct store_docview *v;
 	struct cr_err err;
 	struct store *st;
-	char *end;
-	long long id = strtoll(ids, &end, 10);
+	int64_t id;
 	int rc;
 
-	if (*end || id <= 0) {
+	if (cli_parse_id(ids, &id) != 0) {
 		cli_error(cmd, "'%s' is not a document id", ids);
 		return EXIT_USAGE;
 	}
@@ -74,7 +73,7 @@ static int relink(const char *cmd, const char *store, const char *ids,
 		return err.code == CR_ENOTFOUND ? EXIT_SOME : EXIT_FAILURE_;
 	}
 	if (must_be != NULL && strcmp(v->doc.status, must_be) != 0) {
-		cli_error(cmd, "document %lld is %s, not %s%s", id,
+		cli_error(cmd, "document %lld is %s, not %s%s", (long long)id,
 			  v->doc.status, must_be,
 			  strcmp(must_be, "filed") == 0
 			      ? "; use 'chartroom review assign' for documents "
@@ -86,7 +85,7 @@ static int relink(const char *cmd, const char *store, const char *ids,
 	}
 	if (mrn != NULL && v->doc.patient_mrn != NULL &&
 	    strcmp(v->doc.patient_mrn, mrn) == 0) {
-		cli_error(cmd, "document %lld is already filed to %s", id, mrn);
+		cli_error(cmd, "document %lld is already filed to %s", (long long)id, mrn);
 		store_docview_free(v);
 		store_close(st);
 		return EXIT_SOME;
@@ -103,7 +102,7 @@ static int relink(const char *cmd, const char *store, const char *ids,
 				  "%s is not among document %lld's candidates;"
 				  " check the scan, then add --force to file "
 				  "it anyway",
-				  mrn, id);
+				  mrn, (long long)id);
 			store_docview_free(v);
 			store_close(st);
 			return EXIT_SOME;
@@ -117,9 +116,9 @@ static int relink(const char *cmd, const char *store, const char *ids,
 		return rc == CR_ENOTFOUND ? EXIT_SOME : EXIT_FAILURE_;
 	}
 	if (mrn != NULL)
-		printf("document %lld filed to %s by %s\n", id, mrn, user);
+		printf("document %lld filed to %s by %s\n", (long long)id, mrn, user);
 	else
-		printf("document %lld %s by %s\n", id, status, user);
+		printf("document %lld %s by %s\n", (long long)id, status, user);
 	return EXIT_OK;
 }
 

@@ -3,6 +3,7 @@
  * Each subcommand lives in its own file, parses its own options and
  * prints its own --help.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,19 @@ void cli_error(const char *cmd, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+int cli_parse_id(const char *s, int64_t *id)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || *end || end == s || v <= 0)
+		return -1;
+	*id = v;
+	return 0;
 }
 
 int cli_wants_help(int argc, char **argv)
