@@ -276,14 +276,15 @@ double match_name_similarity(const char *written,
 	return name_similarity(written, p, 0, NULL);
 }
 
-void match_name_parts(const char *written, const struct match_patient *p,
-		      double *family, double *given)
+double match_name_parts(const char *written, const struct match_patient *p,
+			double *family, double *given)
 {
 	struct parts pt = {0, 0};
+	double s = name_similarity(written, p, 0, &pt);
 
-	name_similarity(written, p, 0, &pt);
 	*family = pt.fam;
 	*given = pt.giv;
+	return s;
 }
 
 double match_name_shape_similarity(const char *written,

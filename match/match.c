@@ -269,11 +269,15 @@ static int compare_dob(const char *reading, const char *dob)
 	return hamming1(a, b) ? MATCH_PARTIAL : MATCH_DISAGREE;
 }
 
-static int compare_name(const char *reading, const struct match_patient *p)
+/* *same_family is set when the family name read is this patient's. */
+static int compare_name(const char *reading, const struct match_patient *p,
+			int *same_family)
 {
-	double s = match_name_similarity(reading, p);
+	double fam, giv;
+	double s = match_name_parts(reading, p, &fam, &giv);
 	double shape = match_name_shape_similarity(reading, p);
 
+	*same_family = fam >= 0.95;
 	if (s >= 0.93)
 		return MATCH_AGREE;
 	/* Same shapes (r read as c, g as p...) and most letters right. */
@@ -282,23 +286,19 @@ static int compare_name(const char *reading, const struct match_patient *p)
 	/* The family name as spelled and a given name that does not
 	 * contradict it ("lCakvuleen Patel" for Kathleen Patel).  Twins
 	 * score the same way and then fail the margin rule. */
-	{
-		double fam, giv;
-		match_name_parts(reading, p, &fam, &giv);
-		if (fam >= 0.95 && giv >= 0.72)
-			return MATCH_CONSISTENT;
-	}
+	if (fam >= 0.95 && giv >= 0.72)
+		return MATCH_CONSISTENT;
 	if (s >= 0.82 || shape >= 0.88)
 		return MATCH_PARTIAL;
 	return s < 0.5 && shape < 0.6 ? MATCH_DISAGREE : MATCH_ABSENT;
 }
 
 static int compare(const struct match_reading *rd,
-		   const struct match_patient *p)
+		   const struct match_patient *p, int *same_family)
 {
 	switch (rd->kind) {
 	case MATCH_NAME:
-		return compare_name(rd->value, p);
+		return compare_name(rd->value, p, same_family);
 	case MATCH_DOB:
 		return compare_dob(rd->value, p->birth_date);
 	case MATCH_MRN:
@@ -324,17 +324,12 @@ static void score_patient(const struct match_patient *p, size_t idx,
 	memset(c, 0, sizeof(*c));
 	c->patient = idx;
 	for (i = 0; i < n; i++) {
-		int a;
+		int a, fam = 0;
 		if (rd[i].kind < 0 || rd[i].kind >= MATCH_KIND_COUNT ||
 		    rd[i].value == NULL || rd[i].subject < 0)
 			continue;
-		a = compare(&rd[i], p);
-		if (rd[i].kind == MATCH_NAME) {
-			double fam, giv;
-			match_name_parts(rd[i].value, p, &fam, &giv);
-			if (fam >= 0.95)
-				c->same_family = 1;
-		}
+		a = compare(&rd[i], p, &fam);
+		c->same_family |= fam;
 		if (a > c->agree[rd[i].kind] ||
 		    (a == MATCH_DISAGREE && c->agree[rd[i].kind] == 0)) {
 			c->agree[rd[i].kind] = a;

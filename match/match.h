@@ -128,10 +128,11 @@ double match_name_similarity(const char *written,
 double match_name_shape_similarity(const char *written,
 				   const struct match_patient *p);
 
-/* Family and given-name similarity (0..1 each) of the order that scores
- * best in match_name_similarity().  Both 0 when nothing was written. */
-void match_name_parts(const char *written, const struct match_patient *p,
-		      double *family, double *given);
+/* match_name_similarity(), also giving the family and given-name
+ * similarity (0..1 each) of the order that scored best; both 0 when
+ * nothing was written. */
+double match_name_parts(const char *written, const struct match_patient *p,
+			double *family, double *given);
 
 /* Map ASCII letters of in to their shape class (upper case), dropping
  * everything else; at most outsz-1 chars.  Returns the length. */
