@@ -44,5 +44,10 @@ int cmd_show(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_review(int argc, char **argv);
 int cmd_refile(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_user(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 
 #endif /* CLI_H */

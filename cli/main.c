@@ -24,6 +24,11 @@ static const struct {
     {"export", cmd_export, "write a document's original or searchable PDF"},
     {"review", cmd_review, "the review queue: list, show, assign, reject"},
     {"refile", cmd_refile, "move a filed document to another patient"},
+    {"watch", cmd_watch, "the intake service: watch inbox folders"},
+    {"status", cmd_status, "queue depth, progress and counts of intake"},
+    {"serve", cmd_serve, "the records web app and JSON API"},
+    {"user", cmd_user, "add, change, disable and list web users"},
+    {"audit", cmd_audit, "read and verify the access audit log"},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -130,9 +130,49 @@ static const char schema_v1[] =
     "  VALUES ('delete', old.id, old.text);"
     " INSERT INTO pages_fts(rowid, text) VALUES (new.id, new.text); END;";
 
+/* Schema version 2: the watcher's journal.  A job is one file claimed
+ * from an inbox (renamed into the instance's spool); its row is written
+ * before any work, and its end (done or failed) commits in the same
+ * transaction as the document it produced, so a crash can never leave a
+ * document without its job's end or a finished job without its
+ * document.  watchers holds each running instance's heartbeat for
+ * `chartroom status`. */
+static const char schema_v2[] =
+    "CREATE TABLE jobs ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " instance TEXT NOT NULL,"
+    " inbox_path TEXT NOT NULL,"
+    " spool_path TEXT NOT NULL UNIQUE,"
+    " source TEXT,"
+    " doc_type_hint TEXT,"
+    " size_bytes INTEGER NOT NULL DEFAULT 0,"
+    " state TEXT NOT NULL DEFAULT 'claimed'"
+    "  CHECK (state IN ('claimed','done','failed')),"
+    " outcome TEXT CHECK (outcome IS NULL OR outcome IN"
+    "  ('filed','review','duplicate','rejected')),"
+    " document_id INTEGER REFERENCES documents(id),"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " next_try_ms INTEGER NOT NULL DEFAULT 0,"
+    " failed_path TEXT,"
+    " reason TEXT,"
+    " pages INTEGER NOT NULL DEFAULT 0,"
+    " claimed_ms INTEGER NOT NULL,"
+    " finished_ms INTEGER);"
+    "CREATE INDEX jobs_open ON jobs(state, instance);"
+    "CREATE INDEX jobs_finished ON jobs(finished_ms);"
+    "CREATE TABLE watchers ("
+    " instance TEXT NOT NULL PRIMARY KEY,"
+    " host TEXT, pid INTEGER,"
+    " started_ms INTEGER NOT NULL,"
+    " heartbeat_ms INTEGER NOT NULL,"
+    " state TEXT NOT NULL,"
+    " waiting INTEGER NOT NULL DEFAULT 0,"
+    " in_progress INTEGER NOT NULL DEFAULT 0);";
+
 /* Step i takes the schema from version i to version i + 1. */
 static const char *const migrations[] = {
     schema_v1,
+    schema_v2,
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
