@@ -11,7 +11,7 @@ libtesseract-dev tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd
 libleptonica-dev libtiff-dev libpng-dev libjpeg-dev
 libsqlite3-dev libjansson-dev libsodium-dev libzbar-dev libcmocka-dev
 libmicrohttpd-dev libinih-dev
-imagemagick zint ghostscript jq time bc
+imagemagick zint ghostscript jq time bc sqlite3
 fonts-dejavu-core fonts-dkg-handwriting fonts-breip fonts-humor-sans
 "
 

@@ -86,7 +86,11 @@ int cr_fsync_parent(const char *path, struct cr_err *err);
 /* Create dir and missing parents with mode 0750.  Existing is fine. */
 int cr_mkdirs(const char *dir, struct cr_err *err);
 
-/* Monotonic clock in milliseconds.  Cannot fail. */
+/* Monotonic clock in milliseconds, for intervals.  Cannot fail. */
 int64_t cr_now_ms(void);
+
+/* Wall-clock time in milliseconds since the epoch, for times written to
+ * the store and compared across processes and restarts. */
+int64_t cr_wall_ms(void);
 
 #endif /* CR_H */

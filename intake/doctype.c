@@ -210,3 +210,38 @@ const char *doctype_classify(const char *text)
 		return "unknown";
 	return type_names[best];
 }
+
+const char *doctype_name(const char *folder)
+{
+	static const struct {
+		const char *word;
+		int type;
+	} names[] = {
+	    {"chart", T_CHART},
+	    {"charts", T_CHART},
+	    {"release", T_RELEASE},
+	    {"releases", T_RELEASE},
+	    {"release_form", T_RELEASE},
+	    {"release_forms", T_RELEASE},
+	    {"correspondence", T_LETTER},
+	    {"letter", T_LETTER},
+	    {"letters", T_LETTER},
+	};
+	char k[32];
+	size_t i, n;
+
+	if (folder == NULL)
+		return NULL;
+	/* "Release Forms", "release-forms" and "RELEASE_FORMS" alike */
+	for (n = 0; folder[n] && n + 1 < sizeof(k); n++)
+		k[n] = folder[n] == ' ' || folder[n] == '-'
+			   ? '_'
+			   : (char)tolower((unsigned char)folder[n]);
+	if (folder[n])
+		return NULL;
+	k[n] = '\0';
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(k, names[i].word) == 0)
+			return type_names[names[i].type];
+	return NULL;
+}

@@ -72,4 +72,8 @@ int date_parse(const char *s, int role, char iso[11], char alt[11]);
  * "correspondence" or "unknown".  Static string.  Rules in doctype.c. */
 const char *doctype_classify(const char *text);
 
+/* The document type a folder name stands for ("Release Forms",
+ * "correspondence", "charts" ...), or NULL.  Borrowed, static. */
+const char *doctype_name(const char *folder);
+
 #endif /* INTAKE_EXTRACT_H */

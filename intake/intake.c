@@ -31,7 +31,8 @@ void intake_opts_default(struct intake_opts *o)
 /* One input in the window. */
 struct slot {
 	struct job job;
-	const char *file;
+	const struct intake_input *in;
+	const char *file;     /* the name reported and recorded */
 	char sha[65];
 	uint64_t size;
 	int early;            /* 1 when the outcome is known before OCR */
@@ -65,13 +66,15 @@ static void reject(struct slot *s, int rc, const char *msg)
 /* Hash, look for a duplicate, open and validate.  Returns 1 when the file
  * needs OCR, 0 when its outcome is already known. */
 static int slot_prepare(struct store *st, const struct intake_opts *o,
-			struct slot *s, const char *file)
+			struct slot *s, const struct intake_input *in)
 {
+	const char *file = in->path;
 	struct cr_err err;
 	int64_t id;
 
 	cr_err_clear(&err);
-	s->file = file;
+	s->in = in;
+	s->file = in->name != NULL ? in->name : in->path;
 	s->job.path = file;
 	if (cr_sha256_file(file, s->sha, &s->size, &err) != CR_OK) {
 		reject(s, err.code, err.msg);
@@ -225,6 +228,7 @@ static int merge_and_decide(const struct match_roster *roster,
 			    const struct intake_opts *o, struct slot *s,
 			    struct merged *mg)
 {
+	const char *hint = doctype_name(s->in->doc_type_hint);
 	struct match_reading *mr = NULL;
 	size_t len = 0, i, n = 0;
 	int pg;
@@ -238,6 +242,8 @@ static int merge_and_decide(const struct match_roster *roster,
 				return CR_ENOMEM;
 	}
 	mg->doc_type = doctype_classify(mg->text);
+	if (strcmp(mg->doc_type, "unknown") == 0 && hint != NULL)
+		mg->doc_type = hint;
 	if (strcmp(mg->doc_type, "correspondence") == 0 && s->job.npages > 0)
 		letter_date(mg, &s->job.pages[0].ocr);
 	/* Letters name their patient in sentences; so do forms whose name
@@ -311,7 +317,7 @@ static int commit_document(struct store *st, const struct intake_opts *o,
 		rc = cr_err_set(err, CR_ENOMEM, "out of memory");
 		goto done;
 	}
-	rc = store_original_put(st, s->file, s->sha, &orig, err);
+	rc = store_original_put(st, s->job.path, s->sha, &orig, err);
 	if (rc != CR_OK)
 		goto done;
 	for (pg = 0; pg < s->job.npages; pg++) {
@@ -353,10 +359,21 @@ static int commit_document(struct store *st, const struct intake_opts *o,
 	d.pages = s->job.npages;
 	d.confidence = mg->m.ncands ? mg->m.cands[0].score : 0.0;
 	d.reason = mg->m.filed ? NULL : mg->m.reason;
-	d.source = o->source;
+	d.source = s->in->source != NULL ? s->in->source : o->source;
 	d.actor = o->actor ? o->actor : "intake";
+	if (o->on_commit != NULL && (rc = store_begin(st, err)) != CR_OK)
+		goto done;
 	rc = store_document_insert(st, &d, pages, (size_t)s->job.npages, fields,
 				   mg->all.n, cands, mg->m.ncands, err);
+	if (rc == CR_OK && o->on_commit != NULL)
+		rc = o->on_commit(o->commit_ctx, st, s->in, d.id, d.status,
+				  s->job.npages, err);
+	if (o->on_commit != NULL) {
+		if (rc == CR_OK)
+			rc = store_commit(st, err);
+		if (rc != CR_OK)
+			store_rollback(st);
+	}
 	*id_out = d.id;
 done:
 	free(orig);
@@ -372,6 +389,7 @@ static void report_early(struct slot *s, intake_result_cb cb, void *ctx)
 
 	memset(&r, 0, sizeof(r));
 	r.file = s->file;
+	r.input = s->in;
 	r.status = s->status;
 	r.document_id = s->dup_of;
 	r.doc_type = "unknown";
@@ -429,6 +447,7 @@ static void finish(struct store *st, const struct intake_opts *o,
 	}
 	memset(&r, 0, sizeof(r));
 	r.file = s->file;
+	r.input = s->in;
 	r.status = mg.m.filed ? "filed" : "review";
 	r.document_id = id;
 	r.mrn = mg.m.filed
@@ -464,65 +483,178 @@ static int load_patient(void *ctx, const struct store_patient *p)
 	return match_roster_add(ctx, &mp) == CR_OK ? 0 : CR_ENOMEM;
 }
 
-int intake_files(struct store *st, const char *const *files, size_t n,
-		 const struct intake_opts *o, intake_result_cb cb, void *ctx,
-		 struct cr_err *err)
-{
-	struct match_roster *roster = NULL;
-	struct pool *pool = NULL;
-	struct slot *win = NULL;
-	size_t window, next_open = 0, next_done = 0;
-	int rc = CR_OK, workers = o->workers;
+struct intake {
+	struct store *st;
+	const struct intake_opts *o;
+	struct match_roster *roster;
+	struct pool *pool;   /* started when the first page needs OCR */
+	struct slot *win;
+	size_t window;
+};
 
-	roster = match_roster_new();
-	if (roster == NULL)
+int intake_reload_roster(struct intake *in, struct cr_err *err)
+{
+	struct match_roster *r = match_roster_new();
+	int rc;
+
+	if (r == NULL)
 		return cr_err_set(err, CR_ENOMEM, "out of memory");
-	rc = store_patient_each(st, load_patient, roster, err);
-	if (rc != CR_OK)
-		goto out;
-	if (workers <= 0)
-		workers = 2;
-	/* Enough files in flight to keep every worker busy, few enough
-	 * that memory stays flat for any batch size. */
-	window = (size_t)workers * 2 + 2;
-	win = calloc(window, sizeof(*win));
-	if (win == NULL) {
-		rc = cr_err_set(err, CR_ENOMEM, "out of memory");
-		goto out;
+	rc = store_patient_each(in->st, load_patient, r, err);
+	if (rc != CR_OK) {
+		match_roster_free(r);
+		return rc;
 	}
-	while (next_done < n) {
+	match_roster_free(in->roster);
+	in->roster = r;
+	return CR_OK;
+}
+
+struct intake *intake_open(struct store *st, const struct intake_opts *o,
+			   struct cr_err *err)
+{
+	struct intake *in = calloc(1, sizeof(*in));
+	int workers = o->workers > 0 ? o->workers : 2;
+
+	if (in == NULL) {
+		cr_err_set(err, CR_ENOMEM, "out of memory");
+		return NULL;
+	}
+	in->st = st;
+	in->o = o;
+	/* Enough files in flight to keep every worker busy, few enough
+	 * that memory stays flat for any backlog. */
+	in->window = (size_t)workers * 2 + 2;
+	in->win = calloc(in->window, sizeof(*in->win));
+	if (in->win == NULL) {
+		cr_err_set(err, CR_ENOMEM, "out of memory");
+		intake_close(in);
+		return NULL;
+	}
+	if (intake_reload_roster(in, err) != CR_OK) {
+		intake_close(in);
+		return NULL;
+	}
+	return in;
+}
+
+void intake_close(struct intake *in)
+{
+	size_t i;
+
+	if (in == NULL)
+		return;
+	pool_stop(in->pool);
+	for (i = 0; in->win != NULL && i < in->window; i++)
+		slot_clear(&in->win[i]);
+	free(in->win);
+	match_roster_free(in->roster);
+	free(in);
+}
+
+int intake_stream(struct intake *in, intake_next_cb next, intake_result_cb cb,
+		  void *ctx, struct cr_err *err)
+{
+	size_t next_open = 0, next_done = 0;
+	int more = 1;
+
+	for (;;) {
 		struct slot *s;
-		while (next_open < n && next_open - next_done < window) {
-			s = &win[next_open % window];
-			if (slot_prepare(st, o, s, files[next_open])) {
-				if (pool == NULL &&
-				    (pool = pool_start(o, err)) == NULL) {
-					rc = err ? err->code : CR_EOCR;
-					goto out;
+		while (more && next_open - next_done < in->window) {
+			const struct intake_input *inp = next(ctx);
+			if (inp == NULL) {
+				more = 0;
+				break;
+			}
+			s = &in->win[next_open % in->window];
+			if (slot_prepare(in->st, in->o, s, inp)) {
+				if (in->pool == NULL &&
+				    (in->pool = pool_start(in->o, err)) ==
+					NULL) {
+					/* Nothing can be read without an
+					 * engine: report what is in flight as
+					 * an error (retry later), stop. */
+					size_t k;
+					for (k = next_done; k <= next_open;
+					     k++) {
+						s = &in->win[k % in->window];
+						reject(s, CR_EOCR, err->msg);
+						s->status = "error";
+						report_early(s, cb, ctx);
+						slot_clear(s);
+					}
+					return err->code ? err->code : CR_EOCR;
 				}
-				if (pool_submit(pool, &s->job) != CR_OK)
+				if (pool_submit(in->pool, &s->job) != CR_OK)
 					reject(s, CR_ENOMEM, "out of memory");
 			}
 			next_open++;
 		}
-		s = &win[next_done % window];
+		if (next_done == next_open)
+			return CR_OK;
+		s = &in->win[next_done % in->window];
 		if (s->early) {
 			report_early(s, cb, ctx);
 		} else {
-			pool_wait(pool, &s->job);
-			finish(st, o, roster, s, cb, ctx);
+			pool_wait(in->pool, &s->job);
+			finish(in->st, in->o, in->roster, s, cb, ctx);
 		}
 		slot_clear(s);
 		next_done++;
+		more = 1;
 	}
-out:
-	pool_stop(pool);
-	if (win != NULL) {
-		size_t i;
-		for (i = 0; i < window; i++)
-			slot_clear(&win[i]);
+}
+
+/* intake_files() is a stream over an array. */
+struct array_src {
+	struct intake_input *v;
+	size_t n, i;
+};
+
+static const struct intake_input *array_next(void *ctx)
+{
+	struct array_src *a = ctx;
+
+	return a->i < a->n ? &a->v[a->i++] : NULL;
+}
+
+struct array_ctx {
+	struct array_src src; /* first: array_next() takes the whole */
+	intake_result_cb cb;
+	void *ctx;
+};
+
+static void files_result(void *ctx, const struct intake_result *r)
+{
+	struct array_ctx *a = ctx;
+
+	a->cb(a->ctx, r);
+}
+
+int intake_files(struct store *st, const char *const *files, size_t n,
+		 const struct intake_opts *o, intake_result_cb cb, void *ctx,
+		 struct cr_err *err)
+{
+	struct array_ctx a;
+	struct intake *in;
+	size_t i;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	a.cb = cb;
+	a.ctx = ctx;
+	a.src.n = n;
+	a.src.v = calloc(n + 1, sizeof(*a.src.v));
+	if (a.src.v == NULL)
+		return cr_err_set(err, CR_ENOMEM, "out of memory");
+	for (i = 0; i < n; i++)
+		a.src.v[i].path = files[i];
+	in = intake_open(st, o, err);
+	if (in == NULL) {
+		free(a.src.v);
+		return err ? err->code : CR_ENOMEM;
 	}
-	free(win);
-	match_roster_free(roster);
+	rc = intake_stream(in, array_next, files_result, &a, err);
+	intake_close(in);
+	free(a.src.v);
 	return rc;
 }

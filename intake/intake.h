@@ -20,6 +20,19 @@
 #include "../ocr/ocr.h"
 #include "../store/store.h"
 
+struct intake_input;
+
+/*
+ * Called inside the transaction that commits a filed or review document,
+ * so whatever it writes (the watcher's journal) commits or rolls back
+ * with the document.  Returns 0, or an error (err filled) that rolls the
+ * document back; the file is then reported as "error".
+ */
+typedef int (*intake_commit_cb)(void *ctx, struct store *st,
+				const struct intake_input *in,
+				int64_t document_id, const char *status,
+				int pages, struct cr_err *err);
+
 struct intake_opts {
 	int workers;            /* 0 = one per online core */
 	int page_timeout_ms;    /* 0 = OCR default */
@@ -29,6 +42,19 @@ struct intake_opts {
 	const char *source;     /* scanning station or folder hint, or NULL */
 	const char *actor;      /* recorded in the link history; NULL=intake */
 	int reread;             /* re-read weak value regions (default 1) */
+	intake_commit_cb on_commit; /* NULL: none */
+	void *commit_ctx;
+};
+
+/* One file to take in. */
+struct intake_input {
+	const char *path;          /* where the bytes are read from */
+	const char *name;          /* recorded as the document's file (the
+				      name it was dropped under); NULL=path */
+	const char *source;        /* station; NULL = the options' source */
+	const char *doc_type_hint; /* chart, release_form, correspondence:
+				      used when the text does not tell */
+	void *user;                /* the caller's, handed back */
 };
 
 /* Defaults for everything above.  Cannot fail. */
@@ -45,7 +71,8 @@ struct intake_field {
 
 /* The outcome for one input file; everything borrowed for the callback. */
 struct intake_result {
-	const char *file;       /* as given */
+	const char *file;       /* as given (the input's name) */
+	const struct intake_input *input;
 	const char *status;     /* filed, review, duplicate, rejected; or
 				   error: could not be stored (our failure,
 				   not the scan's; retry) */
@@ -73,6 +100,40 @@ typedef void (*intake_result_cb)(void *ctx, const struct intake_result *r);
 int intake_files(struct store *st, const char *const *files, size_t n,
 		 const struct intake_opts *o, intake_result_cb cb, void *ctx,
 		 struct cr_err *err);
+
+/* ---- A long-running intake (the watcher) ----------------------------- */
+
+struct intake;
+
+/*
+ * Keep the roster and the OCR engines between batches: open once, then
+ * stream files through intake_stream() for as long as the service runs.
+ * The store and options are borrowed until intake_close().  NULL with err
+ * filled when the roster cannot be read.
+ */
+struct intake *intake_open(struct store *st, const struct intake_opts *o,
+			   struct cr_err *err);
+void intake_close(struct intake *in);
+
+/* Read the roster again (it changed under a running service). */
+int intake_reload_roster(struct intake *in, struct cr_err *err);
+
+/*
+ * The next file to take in, or NULL when none is ready now.  Called
+ * whenever there is room in the window (after each result), so it may
+ * also look for new files; the input must stay valid until its result
+ * has been reported.
+ */
+typedef const struct intake_input *(*intake_next_cb)(void *ctx);
+
+/*
+ * Take files from next() and report each through cb, in the order next()
+ * gave them, until next() returns NULL with nothing left in flight.
+ * Returns 0, or an error that stops the service (no OCR engine could
+ * start).
+ */
+int intake_stream(struct intake *in, intake_next_cb next, intake_result_cb cb,
+		  void *ctx, struct cr_err *err);
 
 
 /* ---- Roster import --------------------------------------------------- */
