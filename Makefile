@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?= -DCHARTROOM_WERROR=ON
 DEMO_STORE ?= chartroom-data
 
-.PHONY: all deps build demo check check-asan eval bench clean
+.PHONY: all deps build demo check check-asan eval bench bench-watch clean
 
 all: build
 
@@ -37,6 +37,11 @@ check-asan: deps
 
 bench: build
 	bench/ocr-throughput.sh
+
+# The watcher: pickup latency, 1 vs 2 workers, memory over a 5000-file
+# backlog (several minutes).
+bench-watch: build
+	bench/watch-bench.sh
 
 # Linking accuracy on the generated development corpus, against the naive
 # baseline (tesseract, then grep for a roster MRN and its birth date).
