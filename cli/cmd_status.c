@@ -12,7 +12,8 @@
 #include "cli.h"
 
 #define WINDOW_MS (10 * 60 * 1000)
-#define STALE_MS 30000 /* heartbeats come every 5 s */
+#define STALE_MS 120000 /* heartbeats come every 5 s, but not while
+			 * one long page is read */
 
 static void status_usage(FILE *f)
 {
