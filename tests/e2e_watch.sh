@@ -176,13 +176,13 @@ check "SIGHUP: the new ignore pattern applies" test -e "$H/later.skip"
 check "the file dropped while running was taken" test ! -e "$H/later.png"
 check "SIGTERM: heartbeat says stopped" test "$(q "select state from watchers where pid = $wpid")" = stopped
 
-# --- two watchers on one inbox: each file once --------------------------
+# --- two watchers on one inbox (one inotify, one polling): each file once
 D=$T/shared
 mkdir -p "$D"
 for i in $(seq 1 16); do page "$D/two-$i.png" "two watchers $i"; done
 "$BIN" watch --config "$T/fast.ini" --instance a --workers 1 --exit-when-idle "$D" >/dev/null 2>"$T/alog" &
 a=$!
-"$BIN" watch --config "$T/fast.ini" --instance b --workers 1 --exit-when-idle "$D" >/dev/null 2>"$T/blog" &
+"$BIN" watch --config "$T/fast.ini" --instance b --workers 1 --poll --exit-when-idle "$D" >/dev/null 2>"$T/blog" &
 b=$!
 pids+=($a $b)
 wait $a; ra=$?
