@@ -19,6 +19,7 @@ struct ingest_ctx {
 	size_t done, total;
 	size_t counts[5]; /* filed, review, duplicate, rejected, error */
 	int progress;
+	int64_t started;
 };
 
 /* A JSON string for bytes that may not be UTF-8 (file names are bytes):
@@ -131,11 +132,18 @@ static void on_result(void *vctx, const struct intake_result *r)
 		       r->reason ? r->reason : "");
 	}
 	fflush(stdout);
-	if (ctx->progress)
+	if (ctx->progress) {
+		double el = (double)(cr_now_ms() - ctx->started) / 1000.0;
 		fprintf(stderr, "[%zu/%zu] %zu filed, %zu review, %zu "
 				"duplicate, %zu rejected",
 			ctx->done, ctx->total, ctx->counts[0], ctx->counts[1],
 			ctx->counts[2], ctx->counts[3]);
+		if (ctx->done < ctx->total)
+			fprintf(stderr, ", about %.0f s left",
+				el / (double)ctx->done *
+				    (double)(ctx->total - ctx->done));
+		fflush(stderr);
+	}
 }
 
 /* Expand directories (one level, sorted, regular files, no dotfiles). */
@@ -268,7 +276,10 @@ int cmd_ingest(int argc, char **argv)
 	if (st == NULL)
 		return EXIT_FAILURE_;
 	ctx.total = nfiles;
-	ctx.progress = isatty(STDERR_FILENO) && !isatty(STDOUT_FILENO);
+	/* The line is cleared before each result is printed, so it may
+	 * share the terminal with stdout. */
+	ctx.progress = isatty(STDERR_FILENO);
+	ctx.started = cr_now_ms();
 	cr_err_clear(&err);
 	rc = intake_files(st, (const char *const *)files, nfiles, &o,
 			  on_result, &ctx, &err);
