@@ -12,7 +12,22 @@
 #include <unistd.h>
 
 #include "../ocr/ocr.h"
+#include "../store/access.h"
 #include "cli.h"
+
+/* Record a read in the audit log as "cli:<login>".  Printing patient
+ * data that could not be recorded is refused, as the server would. */
+static int audited(struct store *st, const char *cmd, const char *action,
+		   const char *mrn, int64_t id, const char *detail)
+{
+	struct cr_err err;
+
+	cr_err_clear(&err);
+	if (access_audit_local(st, action, mrn, id, 1, detail, &err) == CR_OK)
+		return 0;
+	cli_error(cmd, "cannot write the audit log: %s", err.msg);
+	return -1;
+}
 
 static json_t *str_or_null(const char *s)
 {
@@ -154,6 +169,19 @@ int cmd_search(int argc, char **argv)
 		return EXIT_FAILURE_;
 	cr_err_clear(&err);
 	rc = store_search(st, &q, on_hit, &ctx, &err);
+	if (rc == CR_OK) {
+		/* Which filters, never what was typed (it may be a name). */
+		char detail[160];
+		snprintf(detail, sizeof(detail),
+			 "filters:%s%s%s%s%s%s%s; %zu hits", q.mrn ? " mrn" : "", q.name ? " name" : "",
+			 q.text ? " text" : "", q.type ? " type" : "",
+			 q.from ? " from" : "", q.to ? " to" : "",
+			 q.status ? " status" : "", ctx.n);
+		if (audited(st, "search", "search", q.mrn, 0, detail) != 0) {
+			store_close(st);
+			return EXIT_FAILURE_;
+		}
+	}
 	store_close(st);
 	if (rc == CR_EINVAL) {
 		cli_error("search", "%s", err.msg);
@@ -336,6 +364,12 @@ int cmd_show(int argc, char **argv)
 		cli_error("show", "%s", err.msg);
 		return err.code == CR_ENOTFOUND ? EXIT_SOME : EXIT_FAILURE_;
 	}
+	if (audited(st, "show", "document_view", v->doc.patient_mrn, id,
+		    NULL) != 0) {
+		store_docview_free(v);
+		store_close(st);
+		return EXIT_FAILURE_;
+	}
 	if (json) {
 		json_t *o = docview_json(v), *hist = json_array();
 		store_document_history(st, id, history_json_cb, hist, NULL);
@@ -425,6 +459,12 @@ int cmd_export(int argc, char **argv)
 		return EXIT_FAILURE_;
 	cr_err_clear(&err);
 	v = store_document_get(st, id, &err);
+	if (v != NULL && audited(st, "export", "export", v->doc.patient_mrn,
+				 id, mode == 'o' ? "original" : "pdf") != 0) {
+		store_docview_free(v);
+		store_close(st);
+		return EXIT_FAILURE_;
+	}
 	store_close(st);
 	if (v == NULL) {
 		cli_error("export", "%s", err.msg);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../store/access.h"
 #include "cli.h"
 
 static const char *whoami(const char *opt)
@@ -108,8 +109,31 @@ static int relink(const char *cmd, const char *store, const char *ids,
 			return EXIT_SOME;
 		}
 	}
-	store_docview_free(v);
-	rc = store_document_relink(st, id, mrn, status, user, reason, &err);
+	{
+		/* The relink and its audit entry commit together.  The
+		 * detail carries ids only: a typed reason may name people. */
+		char detail[96];
+		snprintf(detail, sizeof(detail), "was %s%s%s%s",
+			 v->doc.status, v->doc.patient_mrn ? " to " : "",
+			 v->doc.patient_mrn ? v->doc.patient_mrn : "",
+			 force ? ", forced" : "");
+		store_docview_free(v);
+		rc = store_begin(st, &err);
+		if (rc == CR_OK)
+			rc = store_document_relink(st, id, mrn, status, user,
+						   reason, &err);
+		if (rc == CR_OK)
+			rc = access_audit_local(
+			    st,
+			    strcmp(cmd, "refile") == 0 ? "refile"
+			    : mrn != NULL	       ? "assign"
+						       : "reject",
+			    mrn, id, 1, detail, &err);
+		if (rc == CR_OK)
+			rc = store_commit(st, &err);
+		if (rc != CR_OK)
+			store_rollback(st);
+	}
 	store_close(st);
 	if (rc != CR_OK) {
 		cli_error(cmd, "%s", err.msg);

@@ -11,24 +11,14 @@
 
 #include "store_int.h"
 
-static void bind_text(sqlite3_stmt *stmt, int i, const char *s)
-{
-	if (s == NULL)
-		sqlite3_bind_null(stmt, i);
-	else
-		sqlite3_bind_text(stmt, i, s, -1, SQLITE_TRANSIENT);
-}
-
 /* Step a statement that returns no rows; finalize it either way. */
 static int run(struct store *st, sqlite3_stmt *stmt, const char *what,
 	       struct cr_err *err)
 {
-	int rc = sqlite3_step(stmt);
+	int rc = store__step_done(st, stmt, what, err);
 
 	sqlite3_finalize(stmt);
-	if (rc != SQLITE_DONE)
-		return store__db_error(st, rc, what, err);
-	return CR_OK;
+	return rc;
 }
 
 /* The statement changed exactly one row, or the job id was wrong. */
@@ -57,11 +47,11 @@ int store_job_claim(struct store *st, struct store_job *job,
 						  "path");
 	if ((rc = store__prepare(st, sql, &stmt, err)) != CR_OK)
 		return rc;
-	bind_text(stmt, 1, job->instance);
-	bind_text(stmt, 2, job->inbox_path);
-	bind_text(stmt, 3, job->spool_path);
-	bind_text(stmt, 4, job->source);
-	bind_text(stmt, 5, job->doc_type_hint);
+	store__bind_text(stmt, 1, job->instance);
+	store__bind_text(stmt, 2, job->inbox_path);
+	store__bind_text(stmt, 3, job->spool_path);
+	store__bind_text(stmt, 4, job->source);
+	store__bind_text(stmt, 5, job->doc_type_hint);
 	sqlite3_bind_int64(stmt, 6, (sqlite3_int64)job->size_bytes);
 	sqlite3_bind_int64(stmt, 7, job->claimed_ms ? job->claimed_ms
 						    : cr_wall_ms());
@@ -146,7 +136,7 @@ int store_job_each_open(struct store *st, const char *instance,
 
 	if ((rc = store__prepare(st, sql, &stmt, err)) != CR_OK)
 		return rc;
-	bind_text(stmt, 1, instance);
+	store__bind_text(stmt, 1, instance);
 	return job_rows(st, stmt, cb, ctx, &found, err);
 }
 
@@ -160,7 +150,7 @@ int store_job_by_spool(struct store *st, const char *spool_path,
 
 	if ((rc = store__prepare(st, sql, &stmt, err)) != CR_OK)
 		return rc;
-	bind_text(stmt, 1, spool_path);
+	store__bind_text(stmt, 1, spool_path);
 	rc = job_rows(st, stmt, cb, ctx, &found, err);
 	return rc != CR_OK ? rc : found > 0;
 }
@@ -185,9 +175,9 @@ static int job_update(struct store *st, int64_t id, const char *sql,
 	np = sqlite3_bind_parameter_count(stmt);
 	sqlite3_bind_int64(stmt, 1, id);
 	if (np >= 2)
-		bind_text(stmt, 2, v->t2);
+		store__bind_text(stmt, 2, v->t2);
 	if (np >= 3)
-		bind_text(stmt, 3, v->t3);
+		store__bind_text(stmt, 3, v->t3);
 	if (np >= 4)
 		sqlite3_bind_int64(stmt, 4, v->n4);
 	if (np >= 5)
@@ -267,12 +257,12 @@ int store_watcher_beat(struct store *st, const struct store_watcher *w,
 
 	if ((rc = store__prepare(st, sql, &stmt, err)) != CR_OK)
 		return rc;
-	bind_text(stmt, 1, w->instance);
-	bind_text(stmt, 2, w->host);
+	store__bind_text(stmt, 1, w->instance);
+	store__bind_text(stmt, 2, w->host);
 	sqlite3_bind_int(stmt, 3, w->pid);
 	sqlite3_bind_int64(stmt, 4, w->started_ms);
 	sqlite3_bind_int64(stmt, 5, w->heartbeat_ms);
-	bind_text(stmt, 6, w->state);
+	store__bind_text(stmt, 6, w->state);
 	sqlite3_bind_int(stmt, 7, w->waiting);
 	sqlite3_bind_int(stmt, 8, w->in_progress);
 	return run(st, stmt, "cannot record the watcher's heartbeat", err);

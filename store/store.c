@@ -34,6 +34,10 @@
 
 #define NOW_UTC "(strftime('%Y-%m-%dT%H:%M:%SZ','now'))"
 
+/* The savepoint this file's operations use inside a batch opened with
+ * store_begin() (store__tx_begin()). */
+#define STORE_SP "store_op"
+
 /* Schema version 1: the roster, documents and everything hanging off
  * them.  Never edit a step that has shipped; append a new one. */
 static const char schema_v1[] =
@@ -169,10 +173,95 @@ static const char schema_v2[] =
     " waiting INTEGER NOT NULL DEFAULT 0,"
     " in_progress INTEGER NOT NULL DEFAULT 0);";
 
+/* Schema version 3: who may see what, and who saw what (access.c).
+ * Users are never deleted, only disabled, so every audit entry keeps
+ * naming a real account.  Sessions keep a hash of the cookie token and
+ * failed sign-ins a hash of the typed name, never the thing itself (a
+ * session's CSRF token is kept as is: useless without the cookie).  Grants
+ * to break the glass may only gain their review mark.  The audit table
+ * is append-only like links; each entry carries the previous entry's
+ * chain hash (prev) and its own (hash), and audit_head the last id and
+ * hash, authenticated with the store's audit.key, so a cut-off tail is
+ * seen too.  Times are milliseconds since 1970 (UTC). */
+static const char schema_v3[] =
+    "CREATE TABLE users ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " name TEXT NOT NULL UNIQUE,"
+    " role TEXT NOT NULL"
+    "  CHECK (role IN ('admin','operator','clerk','physician')),"
+    " physician TEXT,"
+    " pwhash TEXT NOT NULL,"
+    " disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0,1)),"
+    " created_at TEXT NOT NULL DEFAULT " NOW_UTC ","
+    " updated_at TEXT NOT NULL DEFAULT " NOW_UTC ","
+    " CHECK ((role = 'physician') = (physician IS NOT NULL)));"
+    "CREATE TRIGGER users_no_delete BEFORE DELETE ON users BEGIN"
+    " SELECT RAISE(ABORT, 'users are disabled, never deleted'); END;"
+    "CREATE TABLE sessions ("
+    " token_hash TEXT NOT NULL PRIMARY KEY,"
+    " user_id INTEGER NOT NULL REFERENCES users(id),"
+    " csrf TEXT NOT NULL,"
+    " remote TEXT,"
+    " created_ms INTEGER NOT NULL,"
+    " seen_ms INTEGER NOT NULL);"
+    "CREATE INDEX sessions_user ON sessions(user_id);"
+    "CREATE INDEX sessions_seen ON sessions(seen_ms);"
+    "CREATE TABLE signin_failures ("
+    " id INTEGER PRIMARY KEY,"
+    " at_ms INTEGER NOT NULL,"
+    " name_hash TEXT NOT NULL,"
+    " remote TEXT);"
+    "CREATE INDEX signin_failures_name ON signin_failures(name_hash, at_ms);"
+    "CREATE INDEX signin_failures_remote ON signin_failures(remote, at_ms);"
+    "CREATE TABLE glass ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " user_id INTEGER NOT NULL REFERENCES users(id),"
+    " mrn TEXT NOT NULL,"
+    " reason TEXT NOT NULL,"
+    " remote TEXT,"
+    " granted_ms INTEGER NOT NULL,"
+    " expires_ms INTEGER NOT NULL,"
+    " reviewed_by TEXT,"
+    " reviewed_ms INTEGER);"
+    "CREATE INDEX glass_user ON glass(user_id, mrn, expires_ms);"
+    "CREATE INDEX glass_granted ON glass(granted_ms);"
+    "CREATE TRIGGER glass_no_update BEFORE UPDATE OF id, user_id, mrn,"
+    " reason, remote, granted_ms, expires_ms ON glass BEGIN"
+    " SELECT RAISE(ABORT, 'a grant is only ever marked reviewed'); END;"
+    "CREATE TRIGGER glass_no_delete BEFORE DELETE ON glass BEGIN"
+    " SELECT RAISE(ABORT, 'grants are kept for review'); END;"
+    "CREATE TABLE audit ("
+    " id INTEGER PRIMARY KEY,"
+    " at_ms INTEGER NOT NULL,"
+    " user TEXT NOT NULL,"
+    " action TEXT NOT NULL,"
+    " mrn TEXT,"
+    " document_id INTEGER,"
+    " remote TEXT,"
+    " outcome TEXT NOT NULL CHECK (outcome IN ('allowed','denied')),"
+    " detail TEXT,"
+    " prev TEXT NOT NULL,"
+    " hash TEXT NOT NULL);"
+    "CREATE INDEX audit_mrn ON audit(mrn, id);"
+    "CREATE INDEX audit_user ON audit(user, id);"
+    "CREATE INDEX audit_at ON audit(at_ms);"
+    "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN"
+    " SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
+    "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN"
+    " SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
+    "CREATE TABLE audit_head ("
+    " one INTEGER NOT NULL PRIMARY KEY CHECK (one = 1),"
+    " last_id INTEGER NOT NULL,"
+    " hash TEXT NOT NULL,"
+    " mac TEXT NOT NULL);"
+    "CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head BEGIN"
+    " SELECT RAISE(ABORT, 'the audit head is never deleted'); END;";
+
 /* Step i takes the schema from version i to version i + 1. */
 static const char *const migrations[] = {
     schema_v1,
     schema_v2,
+    schema_v3,
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
@@ -239,7 +328,7 @@ int store__valid_date(const char *s)
 	return d <= max;
 }
 
-/* ---- Small internal helpers ------------------------------------------ */
+/* ---- Small helpers, all but path_join() shared (store_int.h) --------- */
 
 static char *path_join(const char *a, const char *b)
 {
@@ -251,8 +340,8 @@ static char *path_join(const char *a, const char *b)
 	return p;
 }
 
-static int exec_sql(struct store *st, const char *sql, const char *what,
-                    struct cr_err *err)
+int store__exec(struct store *st, const char *sql, const char *what,
+                struct cr_err *err)
 {
 	int rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
 
@@ -261,39 +350,45 @@ static int exec_sql(struct store *st, const char *sql, const char *what,
 	return CR_OK;
 }
 
-/*
- * Start the writes of one operation.  Outside a batch this is BEGIN
- * IMMEDIATE (take the write lock now, waiting up to the busy timeout);
- * inside store_begin() it is a savepoint, so a failed operation undoes
- * only itself.  *own tells tx_commit() and tx_rollback() which.
- */
-static int tx_begin(struct store *st, int *own, struct cr_err *err)
+int store__tx_begin(struct store *st, const char *sp, int *own,
+                    struct cr_err *err)
 {
+	char sql[64];
+
 	*own = sqlite3_get_autocommit(st->db);
-	return exec_sql(st, *own ? "BEGIN IMMEDIATE" : "SAVEPOINT store_op",
-	                "cannot start a transaction", err);
+	if (*own)
+		return store__exec(st, "BEGIN IMMEDIATE",
+		                   "cannot start a transaction", err);
+	snprintf(sql, sizeof(sql), "SAVEPOINT %s", sp);
+	return store__exec(st, sql, "cannot start a transaction", err);
 }
 
-static int tx_commit(struct store *st, int own, struct cr_err *err)
+int store__tx_commit(struct store *st, const char *sp, int own,
+                     struct cr_err *err)
 {
-	return exec_sql(st, own ? "COMMIT" : "RELEASE store_op",
-	                "cannot commit", err);
+	char sql[64];
+
+	if (own)
+		return store__exec(st, "COMMIT", "cannot commit", err);
+	snprintf(sql, sizeof(sql), "RELEASE %s", sp);
+	return store__exec(st, sql, "cannot commit", err);
 }
 
-/* Undo the operation.  Errors are ignored: SQLite may already have rolled
- * the transaction back by itself (SQLITE_FULL, I/O errors). */
-static void tx_rollback(struct store *st, int own)
+void store__tx_rollback(struct store *st, const char *sp, int own)
 {
+	char sql[128];
+
 	if (own) {
 		if (!sqlite3_get_autocommit(st->db))
 			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	} else {
-		sqlite3_exec(st->db, "ROLLBACK TO store_op; RELEASE store_op",
-		             NULL, NULL, NULL);
+		snprintf(sql, sizeof(sql), "ROLLBACK TO %s; RELEASE %s", sp,
+		         sp);
+		sqlite3_exec(st->db, sql, NULL, NULL, NULL);
 	}
 }
 
-static int step_done(struct store *st, sqlite3_stmt *stmt, const char *what,
+int store__step_done(struct store *st, sqlite3_stmt *stmt, const char *what,
                      struct cr_err *err)
 {
 	int rc = sqlite3_step(stmt);
@@ -303,12 +398,16 @@ static int step_done(struct store *st, sqlite3_stmt *stmt, const char *what,
 	return CR_OK;
 }
 
-/* Bind s, or NULL when s is NULL. */
-static int bind_str(sqlite3_stmt *stmt, int i, const char *s)
+int store__bind_text(sqlite3_stmt *stmt, int i, const char *s)
 {
 	if (s == NULL)
 		return sqlite3_bind_null(stmt, i);
 	return sqlite3_bind_text(stmt, i, s, -1, SQLITE_TRANSIENT);
+}
+
+const char *store__col_text(sqlite3_stmt *stmt, int i)
+{
+	return (const char *)sqlite3_column_text(stmt, i);
 }
 
 static int valid_sha256(const char *s)
@@ -382,30 +481,32 @@ static int migrate(struct store *st, struct cr_err *err)
 
 	/* Another process may migrate at the same time: take the write lock,
 	 * then look again. */
-	rc = exec_sql(st, "BEGIN IMMEDIATE", "cannot start the migration", err);
+	rc = store__exec(st, "BEGIN IMMEDIATE", "cannot start the migration",
+	                 err);
 	if (rc != CR_OK)
 		return rc;
 	if ((rc = user_version(st, &v, err)) != CR_OK)
 		goto fail;
 	from = v;
 	for (; v < STORE_SCHEMA_VERSION; v++) {
-		rc = exec_sql(st, migrations[v], "cannot migrate the schema",
-		              err);
+		rc = store__exec(st, migrations[v], "cannot migrate the schema",
+		                 err);
 		if (rc != CR_OK)
 			goto fail;
 	}
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
 	         STORE_SCHEMA_VERSION);
-	if ((rc = exec_sql(st, sql, "cannot set the schema version", err)))
+	if ((rc = store__exec(st, sql, "cannot set the schema version", err)))
 		goto fail;
-	if ((rc = exec_sql(st, "COMMIT", "cannot commit the migration", err)))
+	if ((rc =
+	         store__exec(st, "COMMIT", "cannot commit the migration", err)))
 		goto fail;
 	if (from != STORE_SCHEMA_VERSION)
 		cr_log(CR_LOG_INFO, "store %s: schema version %d -> %d",
 		       st->dir, from, STORE_SCHEMA_VERSION);
 	return CR_OK;
 fail:
-	tx_rollback(st, 1);
+	store__tx_rollback(st, STORE_SP, 1);
 	return rc;
 }
 
@@ -511,10 +612,10 @@ struct store *store_open(const char *dir, int flags, struct cr_err *err)
 	sqlite3_busy_timeout(st->db, 10000);
 	if (set_wal(st, err) != CR_OK)
 		goto fail;
-	if (exec_sql(st,
-	             "PRAGMA synchronous=FULL;"
-	             "PRAGMA foreign_keys=ON;",
-	             "cannot configure the database", err) != CR_OK)
+	if (store__exec(st,
+	                "PRAGMA synchronous=FULL;"
+	                "PRAGMA foreign_keys=ON;",
+	                "cannot configure the database", err) != CR_OK)
 		goto fail;
 	if (migrate(st, err) != CR_OK)
 		goto fail;
@@ -552,8 +653,8 @@ int store_begin(struct store *st, struct cr_err *err)
 		return cr_err_set(err, CR_EDB,
 		                  "a transaction is already open on %s",
 		                  st->db_path);
-	return exec_sql(st, "BEGIN IMMEDIATE", "cannot start a transaction",
-	                err);
+	return store__exec(st, "BEGIN IMMEDIATE", "cannot start a transaction",
+	                   err);
 }
 
 int store_commit(struct store *st, struct cr_err *err)
@@ -563,9 +664,9 @@ int store_commit(struct store *st, struct cr_err *err)
 	if (sqlite3_get_autocommit(st->db))
 		return cr_err_set(err, CR_EDB, "no transaction is open on %s",
 		                  st->db_path);
-	rc = exec_sql(st, "COMMIT", "cannot commit", err);
+	rc = store__exec(st, "COMMIT", "cannot commit", err);
 	if (rc != CR_OK)
-		tx_rollback(st, 1);
+		store__tx_rollback(st, STORE_SP, 1);
 	return rc;
 }
 
@@ -738,8 +839,8 @@ static int patient_write(struct store *st, const char *sql,
 		return rc;
 	for (i = 0; i < 6; i++)
 		bind_span(stmt, i < 5 ? i + 1 : 7, v[i]);
-	bind_str(stmt, 6, sex);
-	rc = step_done(st, stmt, "cannot save a patient", err);
+	store__bind_text(stmt, 6, sex);
+	rc = store__step_done(st, stmt, "cannot save a patient", err);
 	sqlite3_finalize(stmt);
 	return rc;
 }
@@ -767,7 +868,7 @@ int store_patient_upsert(struct store *st, const struct store_patient *p,
 
 	/* UPDATE, and INSERT when no row had that MRN; the write lock is
 	 * held from the UPDATE on, so no other process slips in between. */
-	if ((rc = tx_begin(st, &own, err)) != CR_OK)
+	if ((rc = store__tx_begin(st, STORE_SP, &own, err)) != CR_OK)
 		return rc;
 	if ((rc = patient_write(st, upd, v, sex, err)) != CR_OK)
 		goto fail;
@@ -776,13 +877,13 @@ int store_patient_upsert(struct store *st, const struct store_patient *p,
 			goto fail;
 		inserted = 1;
 	}
-	if ((rc = tx_commit(st, own, err)) != CR_OK)
+	if ((rc = store__tx_commit(st, STORE_SP, own, err)) != CR_OK)
 		goto fail;
 	if (added != NULL)
 		*added = inserted;
 	return CR_OK;
 fail:
-	tx_rollback(st, own);
+	store__tx_rollback(st, STORE_SP, own);
 	return rc;
 }
 
@@ -1111,18 +1212,18 @@ static int insert_document_row(struct store *st, struct store_document *doc,
 
 	if ((rc = store__prepare(st, sql, &stmt, err)) != CR_OK)
 		return rc;
-	bind_str(stmt, 1, doc->file);
-	bind_str(stmt, 2, doc->sha256);
+	store__bind_text(stmt, 1, doc->file);
+	store__bind_text(stmt, 2, doc->sha256);
 	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)doc->size_bytes);
-	bind_str(stmt, 4, doc->original_path);
-	bind_str(stmt, 5, doc->status);
-	bind_str(stmt, 6, doc->doc_type);
-	bind_str(stmt, 7, doc->patient_mrn);
-	bind_str(stmt, 8, doc->document_date);
+	store__bind_text(stmt, 4, doc->original_path);
+	store__bind_text(stmt, 5, doc->status);
+	store__bind_text(stmt, 6, doc->doc_type);
+	store__bind_text(stmt, 7, doc->patient_mrn);
+	store__bind_text(stmt, 8, doc->document_date);
 	sqlite3_bind_int(stmt, 9, doc->pages);
 	sqlite3_bind_double(stmt, 10, doc->confidence);
-	bind_str(stmt, 11, doc->reason);
-	bind_str(stmt, 12, doc->source);
+	store__bind_text(stmt, 11, doc->reason);
+	store__bind_text(stmt, 12, doc->source);
 	rc = sqlite3_step(stmt);
 	if (rc == SQLITE_DONE) {
 		doc->id = sqlite3_last_insert_rowid(st->db);
@@ -1171,8 +1272,8 @@ static int insert_pages(struct store *st, int64_t id,
 		sqlite3_bind_int(stmt, 5, pages[i].dpi);
 		sqlite3_bind_int(stmt, 6, pages[i].rotation_deg);
 		sqlite3_bind_double(stmt, 7, pages[i].mean_conf);
-		bind_str(stmt, 8, pages[i].text ? pages[i].text : "");
-		rc = step_done(st, stmt, "cannot insert a page", err);
+		store__bind_text(stmt, 8, pages[i].text ? pages[i].text : "");
+		rc = store__step_done(st, stmt, "cannot insert a page", err);
 	}
 	sqlite3_finalize(stmt);
 	return rc;
@@ -1196,16 +1297,16 @@ static int insert_fields(struct store *st, int64_t id,
 	for (i = 0; i < nfields && rc == CR_OK; i++) {
 		sqlite3_reset(stmt);
 		sqlite3_bind_int64(stmt, 1, id);
-		bind_str(stmt, 2, fields[i].name);
-		bind_str(stmt, 3, fields[i].value);
+		store__bind_text(stmt, 2, fields[i].name);
+		store__bind_text(stmt, 3, fields[i].value);
 		sqlite3_bind_double(stmt, 4, fields[i].conf);
 		sqlite3_bind_int(stmt, 5, fields[i].page);
 		sqlite3_bind_int(stmt, 6, fields[i].x0);
 		sqlite3_bind_int(stmt, 7, fields[i].y0);
 		sqlite3_bind_int(stmt, 8, fields[i].x1);
 		sqlite3_bind_int(stmt, 9, fields[i].y1);
-		bind_str(stmt, 10, fields[i].source);
-		rc = step_done(st, stmt, "cannot insert a field", err);
+		store__bind_text(stmt, 10, fields[i].source);
+		rc = store__step_done(st, stmt, "cannot insert a field", err);
 	}
 	sqlite3_finalize(stmt);
 	return rc;
@@ -1230,10 +1331,11 @@ static int insert_candidates(struct store *st, int64_t id,
 		sqlite3_reset(stmt);
 		sqlite3_bind_int64(stmt, 1, id);
 		sqlite3_bind_int64(stmt, 2, (sqlite3_int64)i + 1);
-		bind_str(stmt, 3, cands[i].mrn);
+		store__bind_text(stmt, 3, cands[i].mrn);
 		sqlite3_bind_double(stmt, 4, cands[i].score);
-		bind_str(stmt, 5, cands[i].evidence);
-		rc = step_done(st, stmt, "cannot insert a candidate", err);
+		store__bind_text(stmt, 5, cands[i].evidence);
+		rc = store__step_done(st, stmt, "cannot insert a candidate",
+		                      err);
 	}
 	sqlite3_finalize(stmt);
 	return rc;
@@ -1252,11 +1354,11 @@ static int insert_link(struct store *st, int64_t id, const char *actor,
 	if ((rc = store__prepare(st, sql, &stmt, err)) != CR_OK)
 		return rc;
 	sqlite3_bind_int64(stmt, 1, id);
-	bind_str(stmt, 2, actor);
-	bind_str(stmt, 3, status);
-	bind_str(stmt, 4, mrn);
-	bind_str(stmt, 5, reason);
-	rc = step_done(st, stmt, "cannot record the link history", err);
+	store__bind_text(stmt, 2, actor);
+	store__bind_text(stmt, 3, status);
+	store__bind_text(stmt, 4, mrn);
+	store__bind_text(stmt, 5, reason);
+	rc = store__step_done(st, stmt, "cannot record the link history", err);
 	sqlite3_finalize(stmt);
 	return rc;
 }
@@ -1274,7 +1376,7 @@ int store_document_insert(struct store *st, struct store_document *doc,
 	                    err);
 	if (rc != CR_OK)
 		return rc;
-	if ((rc = tx_begin(st, &own, err)) != CR_OK)
+	if ((rc = store__tx_begin(st, STORE_SP, &own, err)) != CR_OK)
 		return rc;
 	id = doc->id;
 	if ((rc = insert_document_row(st, doc, err)) != CR_OK)
@@ -1290,11 +1392,11 @@ int store_document_insert(struct store *st, struct store_document *doc,
 	                doc->status, doc->patient_mrn, doc->reason, err);
 	if (rc != CR_OK)
 		goto fail;
-	if ((rc = tx_commit(st, own, err)) != CR_OK)
+	if ((rc = store__tx_commit(st, STORE_SP, own, err)) != CR_OK)
 		goto fail;
 	return CR_OK;
 fail:
-	tx_rollback(st, own);
+	store__tx_rollback(st, STORE_SP, own);
 	doc->id = id;
 	return rc;
 }
@@ -1312,7 +1414,7 @@ int store_document_by_sha(struct store *st, const char *sha256, int64_t *id_out,
 	                    &stmt, err);
 	if (rc != CR_OK)
 		return rc;
-	bind_str(stmt, 1, sha256);
+	store__bind_text(stmt, 1, sha256);
 	rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW) {
 		if (id_out != NULL)
@@ -1339,7 +1441,7 @@ int store__exists(struct store *st, const char *sql, int64_t id,
 	if ((rc = store__prepare(st, sql, &stmt, err)) != CR_OK)
 		return rc;
 	if (key != NULL)
-		bind_str(stmt, 1, key);
+		store__bind_text(stmt, 1, key);
 	else
 		sqlite3_bind_int64(stmt, 1, id);
 	rc = sqlite3_step(stmt);
@@ -1386,7 +1488,7 @@ int store_document_relink(struct store *st, int64_t id, const char *mrn,
 		status = new_status;
 	}
 
-	if ((rc = tx_begin(st, &own, err)) != CR_OK)
+	if ((rc = store__tx_begin(st, STORE_SP, &own, err)) != CR_OK)
 		return rc;
 	rc = store__exists(st, "SELECT 1 FROM documents WHERE id = ?1", id,
 	                   NULL, err);
@@ -1409,19 +1511,19 @@ int store_document_relink(struct store *st, int64_t id, const char *mrn,
 	if ((rc = store__prepare(st, upd, &stmt, err)) != CR_OK)
 		goto fail;
 	sqlite3_bind_int64(stmt, 1, id);
-	bind_str(stmt, 2, status);
-	bind_str(stmt, 3, mrn);
-	bind_str(stmt, 4, reason);
-	rc = step_done(st, stmt, "cannot relink a document", err);
+	store__bind_text(stmt, 2, status);
+	store__bind_text(stmt, 3, mrn);
+	store__bind_text(stmt, 4, reason);
+	rc = store__step_done(st, stmt, "cannot relink a document", err);
 	sqlite3_finalize(stmt);
 	if (rc != CR_OK)
 		goto fail;
 	if ((rc = insert_link(st, id, actor, status, mrn, reason, err)))
 		goto fail;
-	if ((rc = tx_commit(st, own, err)) != CR_OK)
+	if ((rc = store__tx_commit(st, STORE_SP, own, err)) != CR_OK)
 		goto fail;
 	return CR_OK;
 fail:
-	tx_rollback(st, own);
+	store__tx_rollback(st, STORE_SP, own);
 	return rc;
 }

@@ -34,7 +34,7 @@ struct store;
 
 /* The schema version (PRAGMA user_version) this build creates and
  * migrates to.  A store with a newer version is refused (CR_EDB). */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /*
  * Open the store in folder dir ("<dir>/chartroom.db", "<dir>/originals/").

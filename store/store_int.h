@@ -1,8 +1,9 @@
 /*
  * store_int.h - what the files of the store module share and nobody else
- * sees: the handle's fields, the SQLite error mapping, and the date
- * check.  Like SQLite's btreeInt.h next to btree.h, only the .c files in
- * store/ include it, so <sqlite3.h> stays inside the module.
+ * sees: the handle's fields, the SQLite error mapping, the statement and
+ * transaction helpers every file uses, and the date check.  Like SQLite's
+ * btreeInt.h next to btree.h, only the .c files in store/ include it, so
+ * <sqlite3.h> stays inside the module.
  */
 #ifndef STORE_INT_H
 #define STORE_INT_H
@@ -31,6 +32,41 @@ int store__db_error(struct store *st, int rc, const char *what,
  * is the caller's to sqlite3_finalize(). */
 int store__prepare(struct store *st, const char *sql, sqlite3_stmt **out,
                    struct cr_err *err);
+
+/* Run sql (no bindings, no rows wanted) on st's connection; 0 or the
+ * mapped error, named by what. */
+int store__exec(struct store *st, const char *sql, const char *what,
+                struct cr_err *err);
+
+/*
+ * Start the writes of one operation.  Outside a batch this is BEGIN
+ * IMMEDIATE (take the write lock now, waiting up to the busy timeout);
+ * inside store_begin() it is SAVEPOINT sp, so a failed operation undoes
+ * only itself.  *own tells store__tx_commit() and store__tx_rollback()
+ * which; give them the same sp.  sp is a fixed name of the calling file
+ * (STORE_SP, ACCESS_SP), never data: it is pasted into the SQL.
+ */
+int store__tx_begin(struct store *st, const char *sp, int *own,
+                    struct cr_err *err);
+int store__tx_commit(struct store *st, const char *sp, int own,
+                     struct cr_err *err);
+
+/* Undo the operation.  Errors are ignored: SQLite may already have rolled
+ * the transaction back by itself (SQLITE_FULL, I/O errors). */
+void store__tx_rollback(struct store *st, const char *sp, int own);
+
+/* Step stmt, which returns no rows: 0 on SQLITE_DONE, else the mapped
+ * error named by what.  The statement stays the caller's to finalize. */
+int store__step_done(struct store *st, sqlite3_stmt *stmt, const char *what,
+                     struct cr_err *err);
+
+/* Bind s (copied) to parameter i, or NULL when s is NULL; the SQLite
+ * result code. */
+int store__bind_text(sqlite3_stmt *stmt, int i, const char *s);
+
+/* Column i of the current row as text, NULL for SQL NULL; borrowed,
+ * valid until the next step, reset or finalize of stmt. */
+const char *store__col_text(sqlite3_stmt *stmt, int i);
 
 /* 1 if a row matches sql with ?1 bound to key (text) or, when key is
  * NULL, to id; 0 if none; or a negative error with err filled. */
