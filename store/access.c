@@ -96,10 +96,7 @@ static void random_hex(char out[ACCESS_TOKEN_HEX + 1])
 
 int64_t access_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return cr_wall_ms();
 }
 
 void access_time_format(int64_t ms, char out[32])
