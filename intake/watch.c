@@ -50,7 +50,8 @@
 #define SPOOL_DIR ".chartroom"
 #define MAX_DEPTH 16
 #define HEARTBEAT_MS 5000
-#define DEBOUNCE_MS 100
+#define DEBOUNCE_MS 250
+#define INSTANCE_STALE_MS 120000 /* a heartbeat older is a dead watcher */
 
 /* An inbox folder and where its claimed and refused files go. */
 struct inbox {
@@ -59,6 +60,8 @@ struct inbox {
 	char *failed;  /* real path of the failed folder */
 	int lock_fd;
 	int polled;    /* network filesystem (or forced): no inotify */
+	int spool_existed; /* before this start: claims in it can be judged */
+	dev_t dev;     /* the inbox's filesystem; mounts below are skipped */
 };
 
 /* A file seen in an inbox and not yet claimed. */
@@ -71,6 +74,7 @@ struct seen {
 	ino_t ino;
 	int64_t stable_since; /* first seen with this size/mtime/inode */
 	int64_t not_before;   /* does not parse yet: look again then */
+	int warned;           /* a problem with it was logged once */
 };
 
 /* A claimed file (a journal row in state "claimed"). */
@@ -83,6 +87,10 @@ struct wjob {
 	int64_t next_try;   /* wall clock (it is kept in the journal) */
 	int in_flight;
 	int refusing;       /* a refusal to finish (code, reason, failed) */
+	int settling;       /* changed after the check: wait in the spool */
+	off_t size;
+	struct timespec mtime;
+	int64_t stable_since;
 	int code;
 	char *reason, *failed_path;
 	struct wjob *next;
@@ -108,6 +116,7 @@ struct watcher {
 	long filed, review, duplicate, failed, retried;
 	int64_t roster_count;
 	int fatal;
+	int store_trouble;    /* the last claim could not be recorded */
 	struct cr_err err;
 };
 
@@ -229,6 +238,9 @@ static int inbox_open(struct watcher *w, struct inbox *ib, const char *given,
 		rc = cr_err_set(err, CR_ENOMEM, "out of memory");
 		goto out;
 	}
+	ib->spool_existed = stat(ib->spool, &sb) == 0;
+	if (stat(real, &sb) == 0)
+		ib->dev = sb.st_dev;
 	if (cr_mkdirs(ib->spool, err) != CR_OK) {
 		rc = err->code;
 		goto out;
@@ -346,9 +358,10 @@ static void scan_dir(struct scan *sc, int inbox, const char *rel, int depth)
 		return;
 	if (w->ino_fd >= 0 && !ib->polled)
 		inotify_add_watch(w->ino_fd, dir,
+				  /* arrivals and changes only: files leaving
+				   * (our own claims) make no work */
 				  IN_CREATE | IN_CLOSE_WRITE | IN_MOVED_TO |
-				      IN_MODIFY | IN_ATTRIB | IN_DELETE |
-				      IN_MOVED_FROM | IN_ONLYDIR |
+				      IN_MODIFY | IN_ATTRIB | IN_ONLYDIR |
 				      IN_DONT_FOLLOW);
 	if ((d = opendir(dir)) == NULL) {
 		cr_log(CR_LOG_WARN, "cannot read folder %s: %s", dir,
@@ -361,8 +374,13 @@ static void scan_dir(struct scan *sc, int inbox, const char *rel, int depth)
 		struct stat sb;
 		if ((size_t)snprintf(sub, sizeof(sub), "%s%s%s", rel,
 				     *rel ? "/" : "", de->d_name) >=
-		    sizeof(sub))
+		    sizeof(sub)) {
+			if (w->last_scan == 0)
+				cr_log(CR_LOG_WARN, "skipped %s/%s...: the path "
+						    "is too long",
+				       dir, de->d_name);
 			continue;
+		}
 		if (ignored(&w->cfg, de->d_name, sub))
 			continue;
 		if (fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW))
@@ -372,8 +390,19 @@ static void scan_dir(struct scan *sc, int inbox, const char *rel, int depth)
 			snprintf(full, sizeof(full), "%s/%s", ib->path, sub);
 			if (strcmp(full, ib->failed) == 0)
 				continue; /* failed folder inside the inbox */
-			if (depth < MAX_DEPTH)
-				scan_dir(sc, inbox, sub, depth + 1);
+			if (sb.st_dev != ib->dev || depth >= MAX_DEPTH) {
+				/* a mount inside the inbox: a rename into the
+				 * spool cannot reach it */
+				if (w->last_scan == 0)
+					cr_log(CR_LOG_WARN,
+					       "not watching %s: %s", full,
+					       sb.st_dev != ib->dev
+						   ? "another filesystem is "
+						     "mounted there"
+						   : "folders nest too deep");
+				continue;
+			}
+			scan_dir(sc, inbox, sub, depth + 1);
 			continue;
 		}
 		if (scan_add(sc, inbox, sub, &sb) != CR_OK)
@@ -413,6 +442,7 @@ static void scan_all(struct watcher *w, int64_t now)
 		    old->mtime.tv_nsec == e->mtime.tv_nsec) {
 			e->stable_since = old->stable_since;
 			e->not_before = old->not_before;
+			e->warned = old->warned;
 		}
 	}
 	seen_free(w->seen, w->nseen);
@@ -523,7 +553,19 @@ static int still_stable(struct watcher *w, struct seen *e, int64_t now)
 	if (path == NULL)
 		return 0;
 	r = lstat(path, &sb);
+	/* NFS serves cached attributes for seconds: an open() revalidates
+	 * them (close-to-open), so a growing file cannot look still.  Only
+	 * regular files are opened, never blocking. */
+	if (r == 0 && S_ISREG(sb.st_mode) && w->inboxes[e->inbox].polled) {
+		int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+					O_NOCTTY | O_CLOEXEC);
+		if (fd >= 0) {
+			r = fstat(fd, &sb);
+			close(fd);
+		}
+	}
 	free(path);
+	now = cr_now_ms(); /* the caller's clock may be seconds old */
 	if (r != 0)
 		return -1;
 	if ((sb.st_mode & S_IFMT) != e->kind || sb.st_size != e->size ||
@@ -600,25 +642,64 @@ static struct wjob *claim(struct watcher *w, struct seen *e, int64_t now)
 		cr_log(CR_LOG_WARN, "%s: cannot record the claim: %s", src,
 		       err.msg);
 		e->not_before = now + w->cfg.retry_base_ms;
+		w->store_trouble = 1;
 		goto fail;
 	}
 	j->id = row.id;
 	if (rename(src, spool) != 0) {
 		int e2 = errno;
+		struct stat sb;
+		if (e2 == ENOENT && lstat(spool, &sb) == 0)
+			goto claimed; /* NFS: a retransmitted rename that had
+					 already happened */
+		if (e2 == ENOENT && lstat(src, &sb) == 0) {
+			/* the file is there, the spool is not (the hidden
+			 * folder was deleted): make it again */
+			cr_log(CR_LOG_ERROR, "the spool %s was missing; made "
+					     "again",
+			       ib->spool);
+			if (cr_mkdirs(ib->spool, &err) == CR_OK &&
+			    rename(src, spool) == 0)
+				goto claimed;
+			e2 = errno;
+		}
 		store_job_forget(w->st, j->id, &err);
 		if (e2 != ENOENT) {
-			cr_log(CR_LOG_WARN,
-			       "%s: cannot move it into the spool %s: %s", src,
-			       ib->spool, strerror(e2));
+			/* EXDEV (a mount inside the inbox), EACCES: say so
+			 * once, look again after a rescan period */
+			if (!e->warned)
+				cr_log(CR_LOG_WARN,
+				       "%s: cannot move it into the spool %s: "
+				       "%s",
+				       src, ib->spool, strerror(e2));
+			e->warned = 1;
 			e->not_before = now + w->cfg.rescan_ms;
 		}
 		goto fail;
 	}
+claimed:
 	/* Both folders' entries must survive a crash: the file is now only
 	 * in the spool. */
 	cr_fsync_parent(spool, NULL);
 	cr_fsync_parent(src, NULL);
 	free(src);
+	/* What was checked is what was taken?  A writer that changed the
+	 * file between the check and the rename goes on writing into it in
+	 * the spool: let it settle there before reading. */
+	{
+		struct stat sb;
+		if (lstat(spool, &sb) == 0 &&
+		    ((sb.st_mode & S_IFMT) != e->kind ||
+		     sb.st_size != e->size || sb.st_ino != e->ino ||
+		     sb.st_mtim.tv_sec != e->mtime.tv_sec ||
+		     sb.st_mtim.tv_nsec != e->mtime.tv_nsec)) {
+			j->settling = 1;
+			j->size = sb.st_size;
+			j->mtime = sb.st_mtim;
+			j->stable_since = cr_now_ms();
+			e->kind = sb.st_mode & S_IFMT;
+		}
+	}
 	return j;
 fail:
 	free(src);
@@ -662,30 +743,20 @@ static const char *what_to_do(int code)
 	}
 }
 
-static int write_reason(const char *scan_path, const struct wjob *j,
-			const char *instance, int code, const char *reason)
+/* Write the reason into fd (the reserved NAME.reason.txt) and close it. */
+static int write_reason(int fd, const struct wjob *j, const char *instance,
+			int code, const char *reason)
 {
-	char *path = NULL, *tmp = NULL, stamp[32];
+	char stamp[32];
 	time_t now = time(NULL);
 	struct tm tm;
 	FILE *f;
-	int fd, ok;
+	int ok;
 
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S UTC", &tm);
-	if (asprintf(&path, "%s.reason.txt", scan_path) < 0)
-		return CR_ENOMEM;
-	if (asprintf(&tmp, "%s.tmp", path) < 0) {
-		free(path);
-		return CR_ENOMEM;
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-		  0640);
-	if (fd < 0 || (f = fdopen(fd, "w")) == NULL) {
-		if (fd >= 0)
-			close(fd);
-		free(path);
-		free(tmp);
+	if ((f = fdopen(fd, "w")) == NULL) {
+		close(fd);
 		return CR_EIO;
 	}
 	fprintf(f,
@@ -698,21 +769,59 @@ static int write_reason(const char *scan_path, const struct wjob *j,
 		what_to_do(code));
 	ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
 	ok = fclose(f) == 0 && ok;
-	ok = ok && rename(tmp, path) == 0;
-	if (!ok)
-		unlink(tmp);
-	free(path);
-	free(tmp);
 	return ok ? CR_OK : CR_EIO;
 }
 
-/* A free name under the failed folder for rel: "x.tif", then
- * "x (2).tif", ... (neither the scan nor its reason file may exist). */
-static int failed_name(const struct inbox *ib, const char *rel, char *out,
-		       size_t n)
+/* Every folder from base down to dir is a real folder, not a link a
+ * share user put in the failed folder to send our writes elsewhere. */
+static int no_links_below(const char *base, const char *dir)
 {
-	const char *base = strrchr(rel, '/');
-	const char *ext;
+	char buf[PATH_MAX];
+	size_t n = strlen(base);
+	struct stat sb;
+	char *p;
+
+	if (strncmp(dir, base, n) != 0 || cr_strlcpy(buf, dir, sizeof(buf)) >=
+						 sizeof(buf))
+		return 0;
+	for (p = buf + n; p != NULL; p = strchr(p + 1, '/')) {
+		char c = *p;
+		*p = '\0';
+		if (lstat(buf, &sb) != 0 || !S_ISDIR(sb.st_mode))
+			return 0;
+		*p = c;
+		if (c == '\0')
+			break;
+	}
+	return lstat(buf, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+/* Keep a file name short enough for prefixes and suffixes: the tail (with
+ * the extension) of an over-long name, cut at a UTF-8 character start. */
+static const char *short_base(const char *base, size_t max)
+{
+	size_t n = strlen(base);
+
+	if (n <= max)
+		return base;
+	base += n - max;
+	while ((*base & 0xC0) == 0x80)
+		base++;
+	return base;
+}
+
+/*
+ * Reserve a name in the failed folder for rel: create NAME.reason.txt
+ * with O_EXCL for a NAME that does not exist either, trying "x.tif",
+ * "x (2).tif", ...  The reason file is both the reservation (two
+ * watchers, or two refusals while the folder was unwritable, can never
+ * pick the same name) and, once written, the explanation.  Returns its
+ * descriptor with out set, or -1.
+ */
+static int failed_reserve(const struct inbox *ib, const char *rel, char *out,
+			  size_t n)
+{
+	const char *base = strrchr(rel, '/'), *ext;
 	char dir[PATH_MAX], stem[NAME_MAX + 1];
 	struct cr_err err;
 	int i;
@@ -724,9 +833,13 @@ static int failed_name(const struct inbox *ib, const char *rel, char *out,
 		snprintf(dir, sizeof(dir), "%s/%.*s", ib->failed,
 			 (int)(base - rel), rel);
 		base++;
+		/* keep the station's subfolder, unless it cannot be made
+		 * or is a link */
+		if (cr_mkdirs(dir, &err) != CR_OK ||
+		    !no_links_below(ib->failed, dir))
+			cr_strlcpy(dir, ib->failed, sizeof(dir));
 	}
-	if (cr_mkdirs(dir, &err) != CR_OK)
-		return CR_EIO;
+	base = short_base(base, NAME_MAX - 32); /* " (9999)" ".reason.txt" */
 	ext = strrchr(base, '.');
 	if (ext == NULL || ext == base)
 		ext = base + strlen(base);
@@ -734,90 +847,221 @@ static int failed_name(const struct inbox *ib, const char *rel, char *out,
 	for (i = 1; i < 10000; i++) {
 		char reason[PATH_MAX + 16];
 		struct stat sb;
-		int len;
+		int len, fd;
 		if (i == 1)
 			len = snprintf(out, n, "%s/%s", dir, base);
 		else
 			len = snprintf(out, n, "%s/%s (%d)%s", dir, stem, i,
 				       ext);
 		if (len < 0 || (size_t)len >= n)
-			return CR_ELIMIT;
+			return -1;
 		snprintf(reason, sizeof(reason), "%s.reason.txt", out);
-		if (lstat(out, &sb) != 0 && errno == ENOENT &&
-		    lstat(reason, &sb) != 0 && errno == ENOENT)
-			return CR_OK;
+		fd = open(reason, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+				      O_CLOEXEC,
+			  0640);
+		if (fd < 0) {
+			if (errno == EEXIST)
+				continue;
+			return -1;
+		}
+		if (lstat(out, &sb) == 0) { /* the scan's name is taken */
+			close(fd);
+			unlink(reason);
+			continue;
+		}
+		return fd;
 	}
-	return CR_EEXIST;
+	return -1;
 }
 
-/* Move src to dst: rename, or copy when the failed folder is on another
- * filesystem.  Never follows or opens a link, FIFO or device: those are
- * only ever renamed. */
-static int move_file(const char *src, const char *dst)
+/* rename() that never replaces dst: CR_EEXIST when dst exists, CR_EXDEV
+ * (returned as CR_EUNSUPPORTED) when it is on another filesystem. */
+static int rename_noreplace(const char *src, const char *dst)
 {
-	char buf[65536];
-	int in, out, ok = 1;
-	ssize_t r;
+	struct stat sb;
 
+	if (renameat2(AT_FDCWD, src, AT_FDCWD, dst, RENAME_NOREPLACE) == 0)
+		return CR_OK;
+	if (errno == EEXIST)
+		return CR_EEXIST;
+	if (errno == EXDEV)
+		return CR_EUNSUPPORTED;
+	if (errno != EINVAL && errno != ENOSYS)
+		return CR_EIO;
+	/* The filesystem lacks RENAME_NOREPLACE (some network ones): look,
+	 * then rename; the name was reserved, so only a person racing us
+	 * inside this window could lose a file. */
+	if (lstat(dst, &sb) == 0)
+		return CR_EEXIST;
 	if (rename(src, dst) == 0)
 		return CR_OK;
-	if (errno != EXDEV)
-		return CR_EIO;
+	return errno == EXDEV ? CR_EUNSUPPORTED : CR_EIO;
+}
+
+/* Copy regular file src to dst (another filesystem) under a temporary
+ * name, fsynced, then into place without replacing anything. */
+static int copy_into(const char *src, const char *dst)
+{
+	char buf[65536], tmp[PATH_MAX + 16];
+	int in, out, ok = 1, rc;
+	ssize_t r;
+
+	snprintf(tmp, sizeof(tmp), "%s.copying", dst);
 	in = open(src, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (in < 0)
 		return CR_EIO;
-	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+	out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+		   0640);
 	if (out < 0) {
 		close(in);
 		return CR_EIO;
 	}
-	while (ok && (r = read(in, buf, sizeof(buf))) != 0)
-		ok = r > 0 && write(out, buf, (size_t)r) == r;
+	while (ok) {
+		r = read(in, buf, sizeof(buf));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			ok = r == 0;
+			break;
+		}
+		ok = write(out, buf, (size_t)r) == r;
+	}
 	ok = ok && fsync(out) == 0;
 	close(in);
 	ok = close(out) == 0 && ok;
-	if (!ok) {
-		unlink(dst);
+	rc = ok ? rename_noreplace(tmp, dst) : CR_EIO;
+	if (rc != CR_OK)
+		unlink(tmp);
+	return rc;
+}
+
+/*
+ * Move a refused file from the spool to dst, never replacing anything
+ * and never opening what is not a regular file.  Across filesystems a
+ * link is recreated as a link, a regular file copied; a FIFO, socket or
+ * device is only removed (there is nothing in it to keep).  *dropped is
+ * set then.  CR_EEXIST when dst is taken.
+ */
+static int move_file(const char *src, const char *dst, int *dropped)
+{
+	struct stat sb;
+	int rc;
+
+	*dropped = 0;
+	if (lstat(src, &sb) != 0)
 		return CR_EIO;
+	rc = rename_noreplace(src, dst);
+	if (rc != CR_EUNSUPPORTED)
+		return rc;
+	if (S_ISLNK(sb.st_mode)) {
+		char target[PATH_MAX];
+		ssize_t n = readlink(src, target, sizeof(target) - 1);
+		if (n < 0)
+			return CR_EIO;
+		target[n] = '\0';
+		if (symlink(target, dst) != 0)
+			return errno == EEXIST ? CR_EEXIST : CR_EIO;
+	} else if (S_ISREG(sb.st_mode)) {
+		if ((rc = copy_into(src, dst)) != CR_OK)
+			return rc;
+	} else {
+		*dropped = 1;
 	}
 	return unlink(src) == 0 ? CR_OK : CR_EIO;
+}
+
+/* The same bytes (by size): a copy into dst that a crash interrupted
+ * after it was complete. */
+static int same_size(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return lstat(a, &sa) == 0 && lstat(b, &sb) == 0 &&
+	       (sa.st_mode & S_IFMT) == (sb.st_mode & S_IFMT) &&
+	       sa.st_size == sb.st_size;
 }
 
 static void schedule_retry(struct watcher *w, struct wjob *j,
 			   const char *reason);
 
-/* Refuse a claimed file: record, explain, move, end the job.  planned is
- * the failed path already recorded (resuming), or NULL. */
+/*
+ * Refuse a claimed file: reserve a name in the failed folder (its reason
+ * file), record it in the journal, write the reason, move the scan, end
+ * the job.  planned is the failed path already recorded (resuming), or
+ * NULL.  Any step that fails leaves the scan in the spool and the job
+ * claimed, to be tried again; each step can be redone.
+ */
 static void refuse(struct watcher *w, struct wjob *j, int code,
 		   const char *reason, const char *planned)
 {
 	struct inbox *ib = &w->inboxes[j->inbox];
-	char dst[PATH_MAX], why[700];
+	char dst[PATH_MAX], rpath[PATH_MAX + 16], why[700], problem[300];
 	struct cr_err err;
+	struct stat sb;
+	int fd, dropped = 0, rc;
 
 	cr_err_clear(&err);
 	cr_strlcpy(why, reason, sizeof(why));
 	reason = why; /* may point into j, which is freed or replaced */
 	dst[0] = '\0';
-	if (planned != NULL)
+	problem[0] = '\0';
+	if (planned != NULL) {
 		cr_strlcpy(dst, planned, sizeof(dst));
-	else if (failed_name(ib, j->rel, dst, sizeof(dst)) != CR_OK)
-		goto later;
-	else if (store_job_failing(w->st, j->id, dst, reason, &err) != CR_OK) {
-		dst[0] = '\0';
+		snprintf(rpath, sizeof(rpath), "%s.reason.txt", dst);
+		fd = open(rpath, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
+				     O_CLOEXEC,
+			  0640);
+	} else {
+		fd = failed_reserve(ib, j->rel, dst, sizeof(dst));
+		if (fd >= 0 &&
+		    store_job_failing(w->st, j->id, dst, reason, &err) != CR_OK) {
+			close(fd);
+			snprintf(rpath, sizeof(rpath), "%s.reason.txt", dst);
+			unlink(rpath);
+			dst[0] = '\0';
+			cr_strlcpy(problem, err.msg, sizeof(problem));
+			goto later;
+		}
+	}
+	if (fd < 0) {
+		snprintf(problem, sizeof(problem), "%s", strerror(errno));
+		dst[0] = planned ? dst[0] : '\0';
 		goto later;
 	}
-	if (write_reason(dst, j, w->instance, code, reason) != CR_OK)
+	if (write_reason(fd, j, w->instance, code, reason) != CR_OK) {
+		snprintf(problem, sizeof(problem), "cannot write the reason "
+						   "file");
 		goto later;
-	if (access(j->spool, F_OK) == 0 || errno != ENOENT) {
-		if (move_file(j->spool, dst) != CR_OK)
+	}
+	if (lstat(j->spool, &sb) == 0) {
+		rc = move_file(j->spool, dst, &dropped);
+		if (rc == CR_EEXIST && planned != NULL &&
+		    same_size(j->spool, dst)) {
+			/* our own copy, interrupted before the unlink */
+			rc = unlink(j->spool) == 0 ? CR_OK : CR_EIO;
+		} else if (rc == CR_EEXIST) {
+			/* someone put a file under the reserved name: our
+			 * reason file stays with it; reserve another */
+			snprintf(problem, sizeof(problem), "%s appeared under "
+							   "the reserved name",
+				 dst);
+			dst[0] = '\0';
 			goto later;
+		}
+		if (rc != CR_OK) {
+			snprintf(problem, sizeof(problem), "cannot move it: %s",
+				 strerror(errno));
+			goto later;
+		}
 		cr_fsync_parent(dst, NULL);
 		cr_fsync_parent(j->spool, NULL);
 	}
-	if (store_job_failed(w->st, j->id, dst, reason, &err) != CR_OK)
+	if (store_job_failed(w->st, j->id, dst, reason, &err) != CR_OK) {
+		cr_strlcpy(problem, err.msg, sizeof(problem));
 		goto later;
-	cr_log(CR_LOG_WARN, "%s: refused, moved to %s: %s", j->name, dst,
+	}
+	cr_log(CR_LOG_WARN, "%s: refused, %s %s: %s", j->name,
+	       dropped ? "removed (not a file; reason in)" : "moved to", dst,
 	       reason);
 	w->failed++;
 	job_remove(w, j);
@@ -827,7 +1071,7 @@ later:
 	 * the claim and try again; the scan stays safe in the spool. */
 	cr_log(CR_LOG_ERROR, "%s: cannot move it to the failed folder %s "
 			     "(%s); will try again",
-	       j->name, ib->failed, err.msg[0] ? err.msg : strerror(errno));
+	       j->name, ib->failed, problem);
 	j->refusing = 1;
 	j->code = code;
 	free(j->reason);
@@ -856,19 +1100,32 @@ static void schedule_retry(struct watcher *w, struct wjob *j,
 	w->retried++;
 	cr_err_clear(&err);
 	store_job_retry(w->st, j->id, j->attempts, j->next_try, reason, &err);
-	cr_log(CR_LOG_WARN, "%s: %s; trying again in %lld s (attempt %d of %d)",
-	       j->name, reason, (long long)(wait / 1000), j->attempts + 1,
-	       w->cfg.retry_max + 1);
+	if (j->refusing)
+		cr_log(CR_LOG_WARN, "%s: the refusal will be tried again in "
+				    "%.1f s",
+		       j->name, (double)wait / 1000.0);
+	else
+		cr_log(CR_LOG_WARN, "%s: %s; trying again in %.1f s (attempt "
+				    "%d)",
+		       j->name, reason, (double)wait / 1000.0,
+		       j->attempts + 1);
 }
 
 /* ---- Processing ------------------------------------------------------ */
 
+/* Failures of ours (the store, memory): retried for as long as it takes. */
+static int ours(const char *status, int code)
+{
+	return strcmp(status, "error") == 0 || code == CR_ENOMEM ||
+	       code == CR_EDB;
+}
+
+/* Failures that may pass (a file still locked by its writer, a
+ * permission being fixed, a share's I/O error): retried, then refused. */
 static int transient(const char *status, int code)
 {
-	if (strcmp(status, "error") == 0)
-		return 1;
-	return code == CR_EPERM || code == CR_EIO || code == CR_EBUSY ||
-	       code == CR_ENOMEM;
+	(void)status;
+	return code == CR_EPERM || code == CR_EIO || code == CR_EBUSY;
 }
 
 static void done_unlink(struct watcher *w, struct wjob *j)
@@ -918,12 +1175,19 @@ static void on_result(void *ctx, const struct intake_result *r)
 		       (long long)r->document_id);
 		w->duplicate++;
 		done_unlink(w, j);
-	} else if (r->error_code == CR_ENOTFOUND) {
+	} else if (r->error_code == CR_ENOTFOUND &&
+		   strcmp(r->status, "rejected") == 0 &&
+		   access(j->spool, F_OK) != 0 && errno == ENOENT) {
 		/* The spool copy vanished under us: nothing left to move. */
 		refuse(w, j, CR_ENOTFOUND,
 		       "the claimed file disappeared from the spool before it "
 		       "was read (removed by someone?)",
 		       NULL);
+	} else if (ours(r->status, r->error_code)) {
+		/* Our failure, not the scan's (store busy or full, out of
+		 * memory): never refuse a scan for it; retry at the longest
+		 * wait until it goes through. */
+		schedule_retry(w, j, r->reason ? r->reason : r->status);
 	} else if (transient(r->status, r->error_code) &&
 		   j->attempts < w->cfg.retry_max) {
 		schedule_retry(w, j, r->reason ? r->reason : r->status);
@@ -952,6 +1216,32 @@ static void refuse_special(struct watcher *w, struct wjob *j, mode_t kind)
 				       : "it is a device, not a file";
 
 	refuse(w, j, CR_EINVAL, why, NULL);
+}
+
+/* A claimed file that changed after its check: has it stopped changing
+ * in the spool?  A regular file that became something else is refused. */
+static int spool_settled(struct watcher *w, struct wjob *j)
+{
+	int64_t now = cr_now_ms();
+	struct stat sb;
+
+	if (lstat(j->spool, &sb) != 0)
+		return 1; /* intake reports it gone */
+	if (!S_ISREG(sb.st_mode)) {
+		refuse_special(w, j, sb.st_mode & S_IFMT);
+		return 0;
+	}
+	if (sb.st_size != j->size || sb.st_mtim.tv_sec != j->mtime.tv_sec ||
+	    sb.st_mtim.tv_nsec != j->mtime.tv_nsec) {
+		j->size = sb.st_size;
+		j->mtime = sb.st_mtim;
+		j->stable_since = now;
+		return 0;
+	}
+	if (now - j->stable_since < w->cfg.settle_ms)
+		return 0;
+	j->settling = 0;
+	return 1;
 }
 
 /* The oldest claimable entry, or NULL. */
@@ -993,9 +1283,7 @@ static const struct intake_input *next_input(void *ctx)
 		reload(w);
 	}
 	maybe_scan(w, now);
-	if (now - w->last_beat >= HEARTBEAT_MS)
-		beat(w, "running", now);
-	for (j = w->jobs; j != NULL; j = jn) {
+	for (j = w->jobs; j != NULL && !stop_flag; j = jn) {
 		jn = j->next;
 		if (j->in_flight || j->next_try > wall)
 			continue;
@@ -1004,13 +1292,20 @@ static const struct intake_input *next_input(void *ctx)
 			       j->failed_path);
 			continue;
 		}
+		if (j->settling && !spool_settled(w, j))
+			continue;
 		j->in_flight = 1;
 		return &j->in;
 	}
-	for (;;) {
-		struct seen *e = oldest_ready(w, now);
+	/* Each pass takes the clock again: a claim may wait seconds on a
+	 * busy store, and a stale "now" would make a file look settled. */
+	while (!stop_flag) {
+		struct seen *e;
 		int r;
-		if (e == NULL)
+		now = cr_now_ms();
+		if (now - w->last_beat >= HEARTBEAT_MS)
+			beat(w, "running", now);
+		if ((e = oldest_ready(w, now)) == NULL)
 			return NULL;
 		r = still_stable(w, e, now);
 		if (r < 0) {
@@ -1020,10 +1315,13 @@ static const struct intake_input *next_input(void *ctx)
 		}
 		if (r == 0)
 			continue; /* changed: stable_since reset */
-		if (e->kind == S_IFREG && !parses_or_old(w, e, now))
+		if (e->kind == S_IFREG && !parses_or_old(w, e, cr_now_ms()))
 			continue;
-		j = claim(w, e, now);
+		w->store_trouble = 0;
+		j = claim(w, e, cr_now_ms());
 		if (j == NULL) {
+			if (w->store_trouble)
+				return NULL; /* try again after a sleep */
 			if (e->not_before <= now) {
 				free(e->rel); /* another watcher took it */
 				e->rel = NULL;
@@ -1040,9 +1338,12 @@ static const struct intake_input *next_input(void *ctx)
 		}
 		free(e->rel);
 		e->rel = NULL;
+		if (j->settling)
+			continue; /* changed while being claimed */
 		j->in_flight = 1;
 		return &j->in;
 	}
+	return NULL;
 }
 
 /* ---- Resuming after a crash ------------------------------------------ */
@@ -1077,6 +1378,7 @@ static int resume_one(void *ctx, const struct store_job *row)
 	struct wjob *j;
 	struct cr_err err;
 	int have_spool = lstat(row->spool_path, &sb) == 0;
+	int gone = !have_spool && errno == ENOENT;
 
 	cr_err_clear(&err);
 	if (ib < 0) {
@@ -1086,6 +1388,18 @@ static int resume_one(void *ctx, const struct store_job *row)
 		       "job %lld (%s) belongs to an inbox not watched now; "
 		       "left claimed",
 		       (long long)row->id, row->inbox_path);
+		return 0;
+	}
+	if (!have_spool && row->failed_path == NULL &&
+	    (!gone || !w->inboxes[ib].spool_existed)) {
+		/* Cannot tell (an I/O error, or the spool folder was not
+		 * there before this start: an unmounted share, a deleted
+		 * folder): leave the claim as it is, and say so. */
+		cr_log(CR_LOG_ERROR,
+		       "job %lld: its spool file %s cannot be seen (%s); left "
+		       "claimed (is the share mounted?)",
+		       (long long)row->id, row->spool_path,
+		       gone ? "the spool folder is new" : strerror(errno));
 		return 0;
 	}
 	if (!have_spool && row->failed_path == NULL) {
@@ -1111,9 +1425,10 @@ static int resume_one(void *ctx, const struct store_job *row)
 	j->next_try = row->next_try_ms;
 	job_append(w, j);
 	if (row->failed_path != NULL) {
-		/* A refusal was under way: finish it (next_input does). */
+		/* A refusal was under way: finish it (next_input does); the
+		 * reason is kept, its code is not (generic advice). */
 		j->refusing = 1;
-		j->code = CR_EINVAL;
+		j->code = CR_OK;
 		j->reason = strdup(row->reason ? row->reason : "refused");
 		j->failed_path = strdup(row->failed_path);
 		j->next_try = 0;
@@ -1323,12 +1638,26 @@ static int64_t sleep_ms(struct watcher *w, int64_t now)
 		if (t < until)
 			until = t;
 	}
-	for (j = w->jobs; j != NULL; j = j->next)
+	for (j = w->jobs; j != NULL; j = j->next) {
 		if (!j->in_flight && now + (j->next_try - wall) < until)
 			until = now + (j->next_try - wall);
+		if (j->settling && j->stable_since + w->cfg.settle_ms < until)
+			until = j->stable_since + w->cfg.settle_ms;
+	}
 	if (until - now > 1000)
 		return 1000;
 	return until - now < 5 ? 5 : until - now;
+}
+
+static void free_ignore(struct watcher *w)
+{
+	size_t i;
+
+	if (w->cfg.ignore == w->orig->ignore)
+		return;
+	for (i = 0; i < w->cfg.nignore; i++)
+		free(w->cfg.ignore[i]);
+	free(w->cfg.ignore);
 }
 
 static void reload(struct watcher *w)
@@ -1358,6 +1687,7 @@ static void reload(struct watcher *w)
 	w->cfg.retry_max = nc.retry_max;
 	w->cfg.retry_base_ms = nc.retry_base_ms;
 	w->cfg.retry_cap_ms = nc.retry_cap_ms;
+	free_ignore(w);
 	w->cfg.ignore = nc.ignore;
 	w->cfg.nignore = nc.nignore;
 	nc.ignore = NULL;
@@ -1373,15 +1703,61 @@ static void reload(struct watcher *w)
 	       w->orig->config_path);
 }
 
-static void free_ignore(struct watcher *w)
-{
-	size_t i;
 
-	if (w->cfg.ignore == w->orig->ignore)
-		return;
-	for (i = 0; i < w->cfg.nignore; i++)
-		free(w->cfg.ignore[i]);
-	free(w->cfg.ignore);
+/* Is a process with this pid on this host a chartroom (the same
+ * binary), not an unrelated process that reused the pid? */
+static int our_binary_runs(int pid)
+{
+	char a[PATH_MAX], b[PATH_MAX], link[64];
+	ssize_t n, m;
+
+	if (pid <= 0 || pid == (int)getpid() || kill(pid, 0) != 0)
+		return 0;
+	snprintf(link, sizeof(link), "/proc/%d/exe", pid);
+	n = readlink(link, a, sizeof(a) - 1);
+	m = readlink("/proc/self/exe", b, sizeof(b) - 1);
+	if (n < 0 || m < 0)
+		return 1; /* cannot tell: assume it is */
+	a[n] = b[m] = '\0';
+	return strcmp(a, b) == 0;
+}
+
+/*
+ * The spool lock (flock) is the first guard against two watchers under
+ * one name; flock is unreliable on some network filesystems, so the
+ * heartbeat is the second: a fresh one from another host, or a live
+ * chartroom with another pid on this host, means the name is taken.
+ */
+static int instance_free(struct watcher *w, struct cr_err *err)
+{
+	struct store_status s;
+	int64_t now = cr_wall_ms();
+	size_t i;
+	int rc = CR_OK;
+
+	if (store_status_get(w->st, now, 1, &s, err) != CR_OK)
+		return err->code;
+	for (i = 0; i < s.nwatchers; i++) {
+		const struct store_watcher *h = &s.watchers[i];
+		if (strcmp(h->instance, w->instance) != 0 ||
+		    (h->state != NULL && strcmp(h->state, "stopped") == 0))
+			continue;
+		if (h->host != NULL && strcmp(h->host, w->host) == 0
+			? our_binary_runs(h->pid)
+			: now - h->heartbeat_ms < INSTANCE_STALE_MS)
+			rc = cr_err_set(err, CR_EBUSY,
+					"another watcher runs as instance '%s' "
+					"(host %s, pid %d, heartbeat %lld s "
+					"ago); give this one another name "
+					"(--instance or instance= in the "
+					"config)",
+					w->instance, h->host ? h->host : "?",
+					h->pid,
+					(long long)((now - h->heartbeat_ms) /
+						    1000));
+	}
+	store_status_free(&s);
+	return rc;
 }
 
 static int idle(const struct watcher *w)
@@ -1426,6 +1802,8 @@ int watch_run(struct store *st, const struct watch_config *c,
 	sigaction(SIGHUP, &sa, NULL);
 	stop_flag = reload_flag = 0;
 
+	if ((rc = instance_free(&w, err)) != CR_OK)
+		return rc;
 	w.inboxes = calloc(c->ninboxes, sizeof(*w.inboxes));
 	if (w.inboxes == NULL)
 		return cr_err_set(err, CR_ENOMEM, "out of memory");

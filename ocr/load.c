@@ -889,6 +889,9 @@ static int open_error(const char *path, struct cr_err *err)
 		return cr_err_set(err, CR_ENOTFOUND, "%s: no such file", path);
 	if (e == EACCES || e == EPERM)
 		return cr_err_set(err, CR_EPERM, "%s: permission denied", path);
+	if (e == ELOOP)
+		return cr_err_set(err, CR_EPERM, "%s is a symbolic link; links "
+		                  "are not followed", path);
 	return cr_err_set(err, CR_EIO, "%s: could not be opened (%s)", path,
 	                  strerror(e));
 }
@@ -936,7 +939,8 @@ struct ocr_doc *ocr_doc_open(const char *path, const struct ocr_limits *lim,
 		ocr_limits_default(&l);
 	/* O_NONBLOCK: a FIFO dropped into the watched folder must not
 	 * hang us; src_stat() then refuses anything but a regular file. */
-	if ((s.fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0) {
+	if ((s.fd = open(path,
+	                 O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW)) < 0) {
 		open_error(path, err);
 		return NULL;
 	}
@@ -996,7 +1000,8 @@ struct ocr_image *ocr_doc_load_page(const struct ocr_doc *doc, int index,
 	/* Our own FILE: Leptonica decodes from it, and the header is
 	 * re-checked on the same descriptor, so a file replaced since
 	 * ocr_doc_open() cannot slip past the caps. */
-	if ((s.fd = open(doc->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0) {
+	if ((s.fd = open(doc->path,
+	                 O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW)) < 0) {
 		open_error(doc->path, err);
 		return NULL;
 	}

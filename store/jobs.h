@@ -1,9 +1,10 @@
 /*
  * jobs.h - the watcher's journal in the store.  A job is one file taken
- * from an inbox: it is renamed into the watcher instance's spool folder
- * (the claim), then recorded here as "claimed", then ends "done" (filed,
- * review or duplicate: a document holds it) or "failed" (moved to the
- * failed folder with a reason).  A document and the end of the job that
+ * from an inbox: recorded here as "claimed" (with the spool name it is
+ * about to get), then renamed into the watcher instance's spool folder
+ * (the claim; a rename that fails drops the row), then ends "done"
+ * (filed, review or duplicate: a document holds it) or "failed" (moved
+ * to the failed folder with a reason).  A document and the end of the job that
  * produced it commit in one transaction (store_begin() ... store_commit()
  * around store_document_insert() and store_job_done()), so after a crash
  * a job is either still claimed, and is resumed, or finished, and its

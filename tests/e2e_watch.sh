@@ -67,9 +67,17 @@ cp "$S/chart-qr-nguyen.png" "$IN/"
 cp "$S/release-auth-odonnell.tif" "$IN/ward3/release forms/"
 cp "$S/chart-discharge-smith.tif" "$IN/ward3/"
 cp "$S/bad/"* "$IN/bad/"
-echo "SECRET-OUTSIDE-THE-INBOX" >"$T/outside.txt"
-ln -s "$T/outside.txt" "$IN/link.tif"
+# The link points at a real scan outside the inbox: were it followed, a
+# document with that scan's bytes would appear.
+page "$T/outside.png" "outside the inbox"
+outside_sha=$(sha256sum "$T/outside.png" | cut -c1-64)
+ln -s "$T/outside.png" "$IN/link.tif"
+# A writer blocks opening the FIFO until a reader opens it: if the
+# watcher ever opened it, the marker file would appear.
 mkfifo "$IN/pipe.tif"
+(exec 3>"$IN/pipe.tif" && echo opened >"$T/fifo-opened") 2>/dev/null &
+fifo_writer=$!
+pids+=($fifo_writer)
 : >"$IN/zero.tif"
 touch "$IN/.hidden.tif" "$IN/scan.tif.part" "$IN/~\$lock.tif" "$IN/Thumbs.db"
 cp "$S/chart-qr-nguyen.png" "$IN/bad/same-bytes-again.png"
@@ -88,19 +96,28 @@ done
 check "PDF reason says what to do" grep -q "TIFF" "$F/bad/document.pdf.reason.txt"
 check "the symlink was moved, not followed" test -L "$F/link.tif"
 check "... its reason says links are not followed" grep -q "never followed" "$F/link.tif.reason.txt"
-check "... and nothing outside the inbox was read into the store" test "$(q "select count(*) from pages where text like '%SECRET-OUTSIDE%'")" -eq 0
-check "the FIFO was moved without being opened" test -p "$F/pipe.tif"
+check "... and nothing outside the inbox was read into the store" test "$(q "select count(*) from documents where sha256 = '$outside_sha'")" -eq 0
+check "the FIFO was moved" test -p "$F/pipe.tif"
+check "... without being opened" test ! -e "$T/fifo-opened"
+kill $fifo_writer 2>/dev/null
 check "ignored files stay in the inbox" test -e "$IN/.hidden.tif" -a -e "$IN/scan.tif.part" -a -e "$IN/~\$lock.tif" -a -e "$IN/Thumbs.db"
-left=$(find "$IN" -type f ! -name '.*' ! -name '*.part' ! -name '~$*' ! -name Thumbs.db ! -path '*/.chartroom/*' | wc -l)
+left=$(find "$IN" ! -type d ! -name '.*' ! -name '*.part' ! -name '~$*' ! -name Thumbs.db ! -path '*/.chartroom/*' | wc -l)
 check "nothing else is left in the inbox" test "$left" -eq 0
-check "the spool is empty" test "$(find "$IN/.chartroom" -type f ! -name '*.lock' | wc -l)" -eq 0
+check "the spool is empty" test "$(find "$IN/.chartroom" ! -type d ! -name '*.lock' | wc -l)" -eq 0
+
+# The same name refused twice keeps both, side by side.
+printf 'not an image, take one' >"$IN/bad/not-an-image.tif"
+timeout 120 "$BIN" watch --config "$T/fast.ini" --exit-when-idle -q "$IN" 2>>"$T/log"
+check "a second refusal under the same name gets its own name" test -e "$F/bad/not-an-image (2).tif"
+check "... and the first is kept" test "$(cat "$F/bad/not-an-image (2).tif")" = "not an image, take one" -a "$(cat "$F/bad/not-an-image.tif")" != "not an image, take one"
+check "... each with its reason" test -s "$F/bad/not-an-image (2).tif.reason.txt"
 # File names are the scanning station's; what chartroom itself writes to
 # the log must not name patients.
 sed 's#/[^ :]*##g' "$T/log" >"$T/log.nopaths"
 check "logs name no patient (beyond file names)" sh -c "! grep -qi -e nguyen -e donnell -e smith -e margaret '$T/log.nopaths'"
 "$BIN" status --json >"$T/status.json"; rc=$?
 check "status --json exits 0" test $rc -eq 0
-check "status counts the refusals" test "$(jq .failed "$T/status.json")" -eq 9
+check "status counts the refusals (9, and one more of the same name)" test "$(jq .failed "$T/status.json")" -eq 10
 check "status counts the duplicate" test "$(jq .duplicate "$T/status.json")" -eq 1
 check "status: queue empty" test "$(jq .queue_depth "$T/status.json")" -eq 0
 check "status shows the stopped watcher" test "$(jq -r '.watchers[0].state' "$T/status.json")" = stopped
@@ -225,12 +242,61 @@ check "torture: every scan stored" test "$(printf '%s\n' "$got" | grep -c .)" -e
 check "torture: each exactly once, the right bytes" test "$got" = "$sums"
 check "torture: one finished job per scan" test "$(q "select count(*) from jobs where instance = 'torture' and state = 'done' and outcome in ('filed','review')")" -eq 50
 check "torture: nothing claimed, duplicate or refused" test "$(q "select count(*) from jobs where instance = 'torture' and (state != 'done' or outcome = 'duplicate')")" -eq 0
-check "torture: inbox empty" test "$(find "$C" -type f ! -path '*/.chartroom/*' | wc -l)" -eq 0
-check "torture: spool empty" test "$(find "$C/.chartroom" -type f ! -name '*.lock' | wc -l)" -eq 0
+check "torture: inbox empty" test "$(find "$C" ! -type d ! -path '*/.chartroom/*' | wc -l)" -eq 0
+check "torture: spool empty" test "$(find "$C/.chartroom" ! -type d ! -name '*.lock' | wc -l)" -eq 0
 check "torture: failed folder empty" test "$(find "$T/failed" -name 't-*' | wc -l)" -eq 0
 check "torture: integrity_check ok" test "$(q 'pragma integrity_check')" = ok
 check "torture: originals intact" sh -c "cd '$CHARTROOM_STORE/originals' && for f in \$(find . -type f ! -name '*.tmp*'); do s=\$(sha256sum \"\$f\" | cut -c1-64); case \"\$f\" in *\$s*) ;; *) exit 1;; esac; done"
 if grep -q "resumed" "$T/tlog"; then ok "torture: resumed claimed files after a kill"; else echo "# (no kill landed while a file was claimed)"; fi
+
+# --- a failed folder on another filesystem ----------------------------
+X=$T/exdev
+mkdir -p "$X/in"
+FX=$(mktemp -d /dev/shm/cr-failed.XXXXXX 2>/dev/null || true)
+if [ -n "$FX" ] && [ "$(stat -c %d "$FX")" != "$(stat -c %d "$X")" ]; then
+	cp "$S/bad/truncated.tif" "$X/in/"
+	ln -s "$T/outside.png" "$X/in/link.tif"
+	mkfifo "$X/in/pipe.tif"
+	timeout 120 "$BIN" watch --config "$T/fast.ini" --failed "$FX" --exit-when-idle -q "$X/in" 2>"$T/xlog"; rc=$?
+	check "EXDEV: watch exits 0" test $rc -eq 0
+	check "EXDEV: the damaged scan is copied across" cmp -s "$S/bad/truncated.tif" "$FX/truncated.tif"
+	check "EXDEV: the link is recreated as a link" test -L "$FX/link.tif"
+	check "EXDEV: the FIFO is not copied (never opened)" test ! -e "$FX/pipe.tif"
+	check "EXDEV: ... but its reason is there" test -s "$FX/pipe.tif.reason.txt"
+	check "EXDEV: inbox and spool empty" test "$(find "$X/in" ! -type d ! -name '*.lock' | wc -l)" -eq 0
+	rm -rf "$FX"
+else
+	echo "# (no second filesystem at /dev/shm: EXDEV case skipped)"
+fi
+
+# --- deterministic crash points ------------------------------------------
+# kill -9 at the Nth rename/unlink of a run (strace fault injection), for
+# N = 1..6, then a clean run: the claim, the commit-then-unlink and every
+# step of a refusal are each interrupted at least once.
+if command -v strace >/dev/null; then
+	K=$T/points
+	mkdir -p "$K"
+	for i in 1 2 3; do page "$K/p-$i.png" "crash point $i"; done
+	cp "$S/bad/corrupt.png" "$S/bad/not-an-image.tif" "$K/"
+	ksums=$(for i in 1 2 3; do sha256sum "$K/p-$i.png" | cut -c1-64; done | sort)
+	for n in 1 2 3 4 5 6; do
+		(timeout 60 strace -f -o /dev/null \
+			-e inject=rename,renameat,renameat2,unlink,unlinkat:signal=KILL:when=$n \
+			"$BIN" watch --config "$T/fast.ini" --instance points --failed "$T/pfailed" \
+			--exit-when-idle -q "$K" 2>>"$T/plog"; :) 2>/dev/null
+	done
+	timeout 120 "$BIN" watch --config "$T/fast.ini" --instance points --failed "$T/pfailed" \
+		--exit-when-idle -q "$K" 2>>"$T/plog"; rc=$?
+	check "crash points: the last run exits 0" test $rc -eq 0
+	got=$(q "select sha256 from documents where file like '$K/p-%'" | sort)
+	check "crash points: each good scan stored once" test "$got" = "$ksums"
+	check "crash points: both bad files refused, once each" test "$(find "$T/pfailed" -maxdepth 1 -type f ! -name '*.reason.txt' | wc -l)" -eq 2
+	check "crash points: every refused file has its reason" test "$(find "$T/pfailed" -maxdepth 1 -name '*.reason.txt' -size +0 | wc -l)" -eq 2
+	check "crash points: nothing left claimed" test "$(q "select count(*) from jobs where instance = 'points' and state = 'claimed'")" -eq 0
+	check "crash points: inbox and spool empty" test "$(find "$K" ! -type d ! -name '*.lock' | wc -l)" -eq 0
+else
+	echo "# (strace not installed: crash points skipped)"
+fi
 
 echo "# $passes passed, $fails failed"
 [ $fails -eq 0 ]
