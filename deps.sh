@@ -13,7 +13,11 @@ libsqlite3-dev libjansson-dev libsodium-dev libzbar-dev libcmocka-dev
 libmicrohttpd-dev libinih-dev
 imagemagick zint ghostscript jq time bc sqlite3
 fonts-dejavu-core fonts-dkg-handwriting fonts-breip fonts-humor-sans
+curl chromium nodejs wrk
 "
+# npm: Debian's package only when there is no npm at all; a nodejs from
+# elsewhere (NodeSource) carries its own and conflicts with Debian's.
+command -v npm >/dev/null 2>&1 || PACKAGES="$PACKAGES npm"
 
 missing=""
 for p in $PACKAGES; do

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../intake/docjson.h"
 #include "../intake/intake.h"
 #include "cli.h"
 
@@ -22,40 +23,12 @@ struct ingest_ctx {
 	int64_t started;
 };
 
-/* A JSON string for bytes that may not be UTF-8 (file names are bytes):
- * invalid bytes become U+FFFD so the key is never dropped. */
-static json_t *jstr(const char *s)
-{
-	json_t *j;
-	char *buf, *o;
-
-	if (s == NULL)
-		return json_null();
-	if ((j = json_string(s)) != NULL)
-		return j;
-	if ((buf = malloc(strlen(s) * 3 + 1)) == NULL)
-		return json_string("?");
-	for (o = buf; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c < 0x80) {
-			*o++ = (char)c;
-		} else {
-			memcpy(o, "\xEF\xBF\xBD", 3);
-			o += 3;
-		}
-	}
-	*o = '\0';
-	j = json_string(buf);
-	free(buf);
-	return j ? j : json_string("?");
-}
-
 static json_t *result_json(const struct intake_result *r)
 {
 	json_t *o = json_object(), *fields = json_object();
 	size_t i;
 
-	json_object_set_new(o, "file", jstr(r->file));
+	json_object_set_new(o, "file", docjson_str(r->file));
 	json_object_set_new(o, "status", json_string(r->status));
 	if (r->document_id > 0) {
 		char id[24];
@@ -72,13 +45,13 @@ static json_t *result_json(const struct intake_result *r)
 	json_object_set_new(o, "pages", json_integer(r->pages));
 	for (i = 0; i < r->nfields; i++)
 		json_object_set_new(fields, r->fields[i].name,
-				    jstr(r->fields[i].value));
+				    docjson_str(r->fields[i].value));
 	json_object_set_new(o, "fields", fields);
 	json_object_set_new(o, "confidence",
 			    json_real((double)(int)(r->confidence * 1000) /
 				      1000.0));
 	if (r->reason != NULL)
-		json_object_set_new(o, "reason", jstr(r->reason));
+		json_object_set_new(o, "reason", docjson_str(r->reason));
 	if (r->match != NULL && strcmp(r->status, "review") == 0) {
 		json_t *cands = json_array();
 		for (i = 0; i < r->match->ncands; i++) {

@@ -13,6 +13,7 @@
 
 #include "../ocr/ocr.h"
 #include "../store/access.h"
+#include "../intake/docjson.h"
 #include "cli.h"
 
 /* Record a read in the audit log as "cli:<login>".  Printing patient
@@ -27,11 +28,6 @@ static int audited(struct store *st, const char *cmd, const char *action,
 		return 0;
 	cli_error(cmd, "cannot write the audit log: %s", err.msg);
 	return -1;
-}
-
-static json_t *str_or_null(const char *s)
-{
-	return s ? json_string(s) : json_null();
 }
 
 static void print_json(json_t *o)
@@ -56,27 +52,7 @@ static int on_hit(void *vctx, const struct store_hit *h)
 	ctx->n++;
 	snprintf(id, sizeof(id), "%lld", (long long)h->id);
 	if (ctx->json) {
-		json_t *o = json_object();
-		json_object_set_new(o, "document_id", json_string(id));
-		json_object_set_new(o, "file", str_or_null(h->file));
-		json_object_set_new(o, "sha256", str_or_null(h->sha256));
-		json_object_set_new(
-		    o, "patient",
-		    h->patient_mrn
-			? json_pack("{s:s, s:s?, s:s?, s:s?}", "mrn",
-				    h->patient_mrn, "family_name",
-				    h->patient_family, "given_name",
-				    h->patient_given, "birth_date",
-				    h->patient_birth_date)
-			: json_null());
-		json_object_set_new(o, "doc_type", str_or_null(h->doc_type));
-		json_object_set_new(o, "document_date",
-				    str_or_null(h->document_date));
-		json_object_set_new(o, "status", str_or_null(h->status));
-		json_object_set_new(o, "pages", json_integer(h->pages));
-		json_object_set_new(o, "snippet", str_or_null(h->snippet));
-		json_object_set_new(o, "created_at", str_or_null(h->created_at));
-		json_object_set_new(o, "reason", str_or_null(h->reason));
+		json_t *o = docjson_hit(h);
 		print_json(o);
 		return 0;
 	}
@@ -196,66 +172,13 @@ int cmd_search(int argc, char **argv)
 
 static json_t *docview_json(const struct store_docview *v)
 {
-	const struct store_document *d = &v->doc;
-	json_t *o = json_object(), *pages = json_array();
-	json_t *fields = json_array(), *cands = json_array();
-	char id[24];
+	json_t *o = docjson_document(v), *cands = json_array();
 	size_t i;
 
-	snprintf(id, sizeof(id), "%lld", (long long)d->id);
-	json_object_set_new(o, "document_id", json_string(id));
-	json_object_set_new(o, "file", str_or_null(d->file));
-	json_object_set_new(o, "sha256", str_or_null(d->sha256));
-	json_object_set_new(o, "size_bytes", json_integer((json_int_t)d->size_bytes));
-	json_object_set_new(o, "original_path", str_or_null(d->original_path));
-	json_object_set_new(o, "status", str_or_null(d->status));
-	json_object_set_new(o, "doc_type", str_or_null(d->doc_type));
-	json_object_set_new(
-	    o, "patient",
-	    d->patient_mrn
-		? json_pack("{s:s, s:s?, s:s?, s:s?}", "mrn", d->patient_mrn,
-			    "family_name", v->patient_family, "given_name",
-			    v->patient_given, "birth_date",
-			    v->patient_birth_date)
-		: json_null());
-	json_object_set_new(o, "document_date", str_or_null(d->document_date));
-	json_object_set_new(o, "pages", json_integer(d->pages));
-	json_object_set_new(o, "confidence", json_real(d->confidence));
-	json_object_set_new(o, "reason", str_or_null(d->reason));
-	json_object_set_new(o, "source", str_or_null(d->source));
-	json_object_set_new(o, "created_at", str_or_null(v->created_at));
-	for (i = 0; i < v->npages; i++) {
-		const struct store_page *p = &v->pages[i];
-		json_array_append_new(
-		    pages, json_pack("{s:i, s:i, s:i, s:i, s:i, s:f, s:s}",
-				     "page", p->index + 1, "width", p->width,
-				     "height", p->height, "dpi", p->dpi,
-				     "rotation_deg", p->rotation_deg,
-				     "mean_conf", p->mean_conf, "text",
-				     p->text ? p->text : ""));
-	}
-	json_object_set_new(o, "page_text", pages);
-	for (i = 0; i < v->nfields; i++) {
-		const struct store_field *f = &v->fields[i];
-		json_array_append_new(
-		    fields,
-		    json_pack("{s:s, s:s, s:f, s:i, s:[iiii], s:s?}", "name",
-			      f->name, "value", f->value ? f->value : "",
-			      "conf", f->conf, "page", f->page + 1, "box",
-			      f->x0, f->y0, f->x1, f->y1, "source",
-			      f->source));
-	}
-	json_object_set_new(o, "fields", fields);
-	for (i = 0; i < v->ncands; i++) {
-		json_t *ev = json_loads(v->cands[i].evidence
-					    ? v->cands[i].evidence
-					    : "{}",
-					0, NULL);
-		json_array_append_new(
-		    cands, json_pack("{s:s, s:f, s:o}", "mrn", v->cands[i].mrn,
-				     "score", v->cands[i].score, "evidence",
-				     ev ? ev : json_object()));
-	}
+	json_object_set_new(o, "original_path",
+			    docjson_str(v->doc.original_path));
+	for (i = 0; i < v->ncands; i++)
+		json_array_append_new(cands, docjson_candidate(&v->cands[i]));
 	json_object_set_new(o, "candidates", cands);
 	return o;
 }

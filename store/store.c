@@ -762,7 +762,7 @@ fail:
 	return rc;
 }
 
-static int patient_rows(struct store *st, sqlite3_stmt *stmt,
+int store__patient_rows(struct store *st, sqlite3_stmt *stmt,
                         store_patient_cb cb, void *ctx, int *nrows,
                         struct cr_err *err)
 {
@@ -800,7 +800,7 @@ int store_patient_each(struct store *st, store_patient_cb cb, void *ctx,
 	rc = store__prepare(st, PATIENT_COLS " ORDER BY mrn", &stmt, err);
 	if (rc != CR_OK)
 		return rc;
-	rc = patient_rows(st, stmt, cb, ctx, &n, err);
+	rc = store__patient_rows(st, stmt, cb, ctx, &n, err);
 	sqlite3_finalize(stmt);
 	return rc;
 }
@@ -817,7 +817,7 @@ int store_patient_get(struct store *st, const char *mrn, store_patient_cb cb,
 	if (rc != CR_OK)
 		return rc;
 	bind_span(stmt, 1, trimmed(mrn));
-	rc = patient_rows(st, stmt, cb, ctx, &n, err);
+	rc = store__patient_rows(st, stmt, cb, ctx, &n, err);
 	sqlite3_finalize(stmt);
 	if (rc == CR_OK && n == 0)
 		rc = cr_err_set(err, CR_ENOTFOUND,

@@ -77,4 +77,12 @@ int store__exists(struct store *st, const char *sql, int64_t id,
  * 1952/03/14 are not), else 0.  Cannot fail. */
 int store__valid_date(const char *s);
 
+/* Step stmt (columns mrn, family_name, given_name, middle_name,
+ * birth_date, sex, physician) calling cb per row; *nrows counts them.
+ * Returns 0, cb's non-zero value, or the mapped error.  The statement
+ * stays the caller's to finalize. */
+int store__patient_rows(struct store *st, sqlite3_stmt *stmt,
+                        store_patient_cb cb, void *ctx, int *nrows,
+                        struct cr_err *err);
+
 #endif /* STORE_INT_H */
