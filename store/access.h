@@ -234,7 +234,8 @@ int access_session_create(struct store *st, const struct access_user *u,
 /*
  * The session for a cookie token, if alive: not idle for more than
  * idle_ms (<= 0: ACCESS_IDLE_DEFAULT_MS) and its user not disabled.
- * Touches it (seen_ms = now_ms).  A dead session is deleted.  Returns 0
+ * Touches it (seen_ms = now_ms) when the last touch is 30 s old or more
+ * (each write is a durable commit), so idle expiry is exact to 30 s.  A dead session is deleted.  Returns 0
  * with *out filled, CR_ENOTFOUND for an unknown, malformed or expired
  * token (the same answer for each), or a store error.
  */
