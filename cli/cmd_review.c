@@ -112,7 +112,8 @@ static int relink(const char *cmd, const char *store, const char *ids,
 	{
 		/* The relink and its audit entry commit together.  The
 		 * detail carries ids only: a typed reason may name people. */
-		char detail[96];
+		char detail[96], was[16];
+		cr_strlcpy(was, v->doc.status, sizeof(was));
 		snprintf(detail, sizeof(detail), "was %s%s%s%s",
 			 v->doc.status, v->doc.patient_mrn ? " to " : "",
 			 v->doc.patient_mrn ? v->doc.patient_mrn : "",
@@ -120,8 +121,8 @@ static int relink(const char *cmd, const char *store, const char *ids,
 		store_docview_free(v);
 		rc = store_begin(st, &err);
 		if (rc == CR_OK)
-			rc = store_document_relink(st, id, mrn, status, user,
-						   reason, &err);
+			rc = store_document_relink(st, id, was, mrn, status,
+						   user, reason, &err);
 		if (rc == CR_OK)
 			rc = access_audit_local(
 			    st,

@@ -1307,7 +1307,8 @@ int store_document_by_sha(struct store *st, const char *sha256, int64_t *id_out,
 
 /* ---- Linking after intake -------------------------------------------- */
 
-int store_document_relink(struct store *st, int64_t id, const char *mrn,
+int store_document_relink(struct store *st, int64_t id,
+                          const char *from_status, const char *mrn,
                           const char *new_status, const char *actor,
                           const char *reason, struct cr_err *err)
 {
@@ -1349,6 +1350,33 @@ int store_document_relink(struct store *st, int64_t id, const char *mrn,
 		                (long long)id);
 	if (rc < 0)
 		goto fail;
+	if (from_status != NULL) {
+		/* Under the write lock: what the caller decided on is still
+		 * what is there. */
+		rc = store__prepare(st,
+		                    "SELECT 1 FROM documents WHERE id = ?1"
+		                    " AND status = ?2",
+		                    &stmt, err);
+		if (rc != CR_OK)
+			goto fail;
+		sqlite3_bind_int64(stmt, 1, id);
+		store__bind_text(stmt, 2, from_status);
+		rc = sqlite3_step(stmt);
+		rc = rc == SQLITE_ROW    ? 1
+		     : rc == SQLITE_DONE ? 0
+		                         : store__db_error(st, rc,
+		                                           "cannot read a document",
+		                                           err);
+		sqlite3_finalize(stmt);
+		stmt = NULL;
+		if (rc == 0)
+			rc = cr_err_set(err, CR_EEXIST,
+			                "document %lld is no longer %s: someone "
+			                "else changed it meanwhile",
+			                (long long)id, from_status);
+		if (rc < 0)
+			goto fail;
+	}
 	if (mrn != NULL) {
 		rc = store__exists(st, "SELECT 1 FROM patients WHERE mrn = ?1",
 		                   0, mrn, err);

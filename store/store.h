@@ -223,9 +223,14 @@ void store_docview_free(struct store_docview *v);
  * Link document id to patient mrn (status becomes "filed") or, with mrn
  * NULL, set it to new_status ("review" or "rejected") with reason.  The
  * previous link is kept in the history with actor and reason.  CR_ENOTFOUND
- * for an unknown document or patient.
+ * for an unknown document or patient.  With from_status, the document
+ * must still have that status when the write lock is held, else
+ * CR_EEXIST: two people deciding one review item at once, or a decision
+ * made on what was read before someone else's change, must not both go
+ * through.
  */
-int store_document_relink(struct store *st, int64_t id, const char *mrn,
+int store_document_relink(struct store *st, int64_t id,
+			  const char *from_status, const char *mrn,
 			  const char *new_status, const char *actor,
 			  const char *reason, struct cr_err *err);
 

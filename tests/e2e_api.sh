@@ -157,6 +157,10 @@ for u in admin clerk; do
 		check "... $u finds the discharge summary with a highlighted snippet" \
 			jq -e ".documents | any(.document_id == \"$SMITH_DOC\" and (.snippet | test(\"\\\\[[Dd]ischarge\\\\]\")))" "$T/body"
 done
+check "... and each patient listed gets a patient_view entry (audit log --patient)" \
+	bash -c "'$BIN' audit log --json --user clerk --patient $SMITH --action patient_view | jq -e -s 'any(.[]; .detail == \"listed in document search results\")'"
+check "... and the search entry names the documents listed" \
+	bash -c "'$BIN' audit log --json --user clerk --action search | jq -e -s 'any(.[]; (.detail // \"\") | test(\"listed .*$SMITH_DOC\"))'"
 expect drchen GET "/api/documents?limit=100" "" 200 search &&
 	check "... a physician's search holds only their own patients' filed documents" \
 		jq -e "[.documents[].patient.mrn] | length > 0 and all(. == \"$SMITH\")" "$T/body"

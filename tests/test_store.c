@@ -1150,7 +1150,7 @@ static void test_relink_history(void **state)
 	load_samples(f);
 	id = f->doc[3]; /* the review letter */
 
-	OK(store_document_relink(f->st, id, MRN_SMITHERS, NULL, "clerk1",
+	OK(store_document_relink(f->st, id, NULL, MRN_SMITHERS, NULL, "clerk1",
 	                         "verified by phone", &e_));
 	v = store_document_get(f->st, id, &err);
 	assert_non_null(v);
@@ -1164,27 +1164,33 @@ static void test_relink_history(void **state)
 	q.mrn = MRN_SMITHERS;
 	expect_ids(f, &q, &hs, 2, id, f->doc[2]);
 
-	OK(store_document_relink(f->st, id, NULL, "rejected", "clerk2",
+	OK(store_document_relink(f->st, id, NULL, NULL, "rejected", "clerk2",
 	                         "duplicate", &e_));
 
 	/* Refused, and nothing changes. */
 	cr_err_clear(&err);
-	assert_int_equal(store_document_relink(f->st, id, "11111111", NULL,
+	assert_int_equal(store_document_relink(f->st, id, NULL, "11111111", NULL,
 	                                       "clerk3", "typo", &err),
 	                 CR_ENOTFOUND);
 	assert_null(strstr(err.msg, "11111111"));
-	assert_int_equal(store_document_relink(f->st, 999999, MRN_SMITH, NULL,
+	assert_int_equal(store_document_relink(f->st, 999999, NULL, MRN_SMITH, NULL,
 	                                       "clerk3", NULL, &err),
 	                 CR_ENOTFOUND);
-	assert_int_equal(store_document_relink(f->st, id, MRN_SMITH, "review",
+	assert_int_equal(store_document_relink(f->st, id, NULL, MRN_SMITH, "review",
 	                                       "clerk3", NULL, &err),
 	                 CR_EINVAL);
-	assert_int_equal(store_document_relink(f->st, id, NULL, "filed",
+	assert_int_equal(store_document_relink(f->st, id, NULL, NULL, "filed",
 	                                       "clerk3", NULL, &err),
 	                 CR_EINVAL);
 	assert_int_equal(
-	    store_document_relink(f->st, id, MRN_SMITH, NULL, NULL, NULL, &err),
+	    store_document_relink(f->st, id, NULL, MRN_SMITH, NULL, NULL, NULL, &err),
 	    CR_EINVAL);
+	/* A second decision on what was a review item: it is rejected now,
+	 * so "from review" no longer holds and nothing is written. */
+	assert_int_equal(store_document_relink(f->st, id, "review", MRN_SMITH,
+	                                       NULL, "clerk4", NULL, &err),
+	                 CR_EEXIST);
+	assert_non_null(strstr(err.msg, "no longer review"));
 
 	memset(&h, 0, sizeof(h));
 	OK(store_document_history(f->st, id, history_cb, &h, &e_));

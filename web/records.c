@@ -141,6 +141,62 @@ static int on_patient_one(void *vctx, const struct store_patient *p)
 	return 0;
 }
 
+/*
+ * A search shows names, birth dates and text of every patient it lists:
+ * each of them gets a patient_view entry, so "audit log --patient MRN"
+ * shows the disclosure, and the search's own entry names the documents
+ * listed.  One transaction for all of them (one commit, not one each).
+ * list is the result array; a patient's MRN is at "mrn" or
+ * "patient"."mrn".
+ */
+static int audit_listed(struct api_call *c, json_t *list, const char *what,
+                        const char *search_detail)
+{
+	char seen[64][80], detail[ACCESS_DETAIL_MAX];
+	size_t i, k, nseen = 0, len;
+	struct cr_err err;
+	json_t *item;
+	int rc;
+
+	len = (size_t)snprintf(detail, sizeof(detail), "%s", search_detail);
+	web_write_lock(c->r->srv);
+	c->holds_write_lock = 1;
+	cr_err_clear(&err);
+	rc = store_begin(c->st, &err);
+	json_array_foreach(list, i, item) {
+		json_t *pt = json_object_get(item, "patient");
+		const char *mrn = json_string_value(
+		    json_object_get(json_is_object(pt) ? pt : item, "mrn"));
+		const char *doc =
+		    json_string_value(json_object_get(item, "document_id"));
+		if (doc != NULL && len < sizeof(detail))
+			len += (size_t)snprintf(detail + len,
+			                        sizeof(detail) - len, "%s%s",
+			                        i ? "," : "; listed ", doc);
+		if (rc != CR_OK || mrn == NULL)
+			continue;
+		for (k = 0; k < nseen && strcmp(seen[k], mrn) != 0; k++)
+			;
+		if (k < nseen)
+			continue;
+		if (nseen < sizeof(seen) / sizeof(seen[0]))
+			cr_strlcpy(seen[nseen++], mrn, sizeof(seen[0]));
+		rc = api_audit(c, ACCESS_AUDIT_PATIENT_VIEW, mrn, 0, 1,
+		               "listed in %s results", what);
+	}
+	if (len >= sizeof(detail)) /* cut: say so */
+		memcpy(detail + sizeof(detail) - 4, "...", 4);
+	if (rc == CR_OK)
+		rc = api_audit(c, ACCESS_AUDIT_SEARCH, NULL, 0, 1, "%s", detail);
+	if (rc == CR_OK)
+		rc = store_commit(c->st, &err);
+	else
+		store_rollback(c->st);
+	c->holds_write_lock = 0;
+	web_write_unlock(c->r->srv);
+	return rc;
+}
+
 enum MHD_Result api_patients(struct api_call *c)
 {
 	const char *mrn = web_arg(c->r, "mrn"), *q = web_arg(c->r, "q");
@@ -148,6 +204,7 @@ enum MHD_Result api_patients(struct api_call *c)
 	struct patients_ctx x;
 	struct cr_err err;
 	enum access_via via = ACCESS_VIA_NONE;
+	char detail[ACCESS_DETAIL_MAX];
 	int rc;
 
 	cr_err_clear(&err);
@@ -212,8 +269,8 @@ enum MHD_Result api_patients(struct api_call *c)
 			cr_err_set(&err, x.failed, "cannot check access");
 		return api_fail(c, &err, "search patients");
 	}
-	if (api_audit(c, ACCESS_AUDIT_SEARCH, NULL, 0, 1,
-	              "patient search; %d patients", x.n) != CR_OK) {
+	snprintf(detail, sizeof(detail), "patient search; %d patients", x.n);
+	if (audit_listed(c, x.list, "patient search", detail) != CR_OK) {
 		json_decref(x.list);
 		return audit_failed(c);
 	}
@@ -291,7 +348,7 @@ enum MHD_Result api_documents(struct api_call *c)
 	struct cr_err err;
 	const char *lim = web_arg(c->r, "limit");
 	enum access_via via = ACCESS_VIA_NONE;
-	char filters[128];
+	char filters[128], detail[ACCESS_DETAIL_MAX];
 	int rc;
 
 	memset(&q, 0, sizeof(q));
@@ -358,14 +415,15 @@ enum MHD_Result api_documents(struct api_call *c)
 	    q.text && *q.text ? " text" : "", q.name && *q.name ? " name" : "",
 	    q.type && *q.type ? " type" : "", q.from && *q.from ? " from" : "",
 	    q.to && *q.to ? " to" : "", q.status && *q.status ? " status" : "");
+	snprintf(detail, sizeof(detail),
+	         "document search; filters:%s; %d documents",
+	         filters[0] ? filters : " none", x->n);
 	rc =
 	    q.mrn != NULL
 	        ? api_audit(c, ACCESS_AUDIT_PATIENT_VIEW, q.mrn, 0, 1,
 	                    "chart via %s; filters:%s; %d documents",
 	                    via_name(via), filters[0] ? filters : " none", x->n)
-	        : api_audit(c, ACCESS_AUDIT_SEARCH, NULL, 0, 1,
-	                    "document search; filters:%s; %d documents",
-	                    filters[0] ? filters : " none", x->n);
+	        : audit_listed(c, x->list, "document search", detail);
 	if (rc != CR_OK) {
 		json_decref(x->list);
 		free(x);
@@ -674,6 +732,9 @@ enum MHD_Result api_review_decide(struct api_call *c, int64_t id, int assign)
 		return api_fail(c, &err, "read the document");
 	}
 	if (strcmp(v->doc.status, "review") != 0) {
+		/* The answer tells its status: that is a look, audited. */
+		api_audit(c, action, NULL, id, 0, "not in review (%s)",
+		          v->doc.status);
 		ret = web_reply_error(c->r, 409,
 		                      "document %lld is %s, not in "
 		                      "review",
@@ -705,7 +766,8 @@ enum MHD_Result api_review_decide(struct api_call *c, int64_t id, int assign)
 		goto out;
 	}
 	rc =
-	    store_document_relink(c->st, id, mrn, assign ? "filed" : "rejected",
+	    store_document_relink(c->st, id, "review", mrn,
+	                          assign ? "filed" : "rejected",
 	                          c->s.user.name, reason, &err);
 	if (rc == CR_OK &&
 	    api_audit(c, action, mrn, id, 1, "%s",
@@ -718,6 +780,9 @@ enum MHD_Result api_review_decide(struct api_call *c, int64_t id, int assign)
 		store_rollback(c->st);
 	c->holds_write_lock = 0;
 	web_write_unlock(c->r->srv);
+	if (rc == CR_EEXIST) /* someone else decided first */
+		api_audit(c, action, mrn, id, 0, "decided meanwhile by "
+		                                 "someone else");
 	if (rc == CR_ENOTFOUND)
 		ret = web_reply_error(c->r, 404, "no patient with that MRN");
 	else if (rc != CR_OK)

@@ -35,7 +35,12 @@
 	(1024 * 1024) /* a PEM file larger than this is not one                \
 	               */
 #define CONNECTION_LIMIT 512
-#define CONNECTION_TIMEOUT_S 60
+/* One address may hold only part of the connections, and an idle one is
+ * dropped soon: a few hundred half-sent requests from one place must not
+ * lock everyone else out (tried: 530 of them did, before).  A reverse
+ * proxy in front is one address: it gets the same share. */
+#define CONNECTION_LIMIT_PER_IP 64
+#define CONNECTION_TIMEOUT_S 20
 #define CONNECTION_MEMORY (64 * 1024) /* headers + the read buffer */
 #define DISCARD_MAX 16 /* times the body cap read past it, then close */
 
@@ -588,16 +593,21 @@ struct web_server *web_server_start(const struct web_opts *opts,
 		if (!srv->tls)
 			tls_opts[0].option = MHD_OPTION_END;
 		srv->mhd = MHD_start_daemon(
-		    flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR,
+		    flags, 0, NULL, NULL, on_request, srv,
+		    /* first, so no message of libmicrohttpd's bypasses it */
+		    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
+		    MHD_OPTION_SOCK_ADDR,
 		    (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
 		    (unsigned int)threads, MHD_OPTION_NOTIFY_COMPLETED,
 		    on_completed, srv, MHD_OPTION_CONNECTION_LIMIT,
 		    (unsigned int)CONNECTION_LIMIT,
+		    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		    (unsigned int)CONNECTION_LIMIT_PER_IP,
 		    MHD_OPTION_CONNECTION_TIMEOUT,
 		    (unsigned int)CONNECTION_TIMEOUT_S,
 		    MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-		    (size_t)CONNECTION_MEMORY, MHD_OPTION_EXTERNAL_LOGGER,
-		    on_mhd_log, srv, MHD_OPTION_UNESCAPE_CALLBACK, on_unescape,
+		    (size_t)CONNECTION_MEMORY, MHD_OPTION_UNESCAPE_CALLBACK,
+		    on_unescape,
 		    srv, MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
 	}
 	if (srv->mhd == NULL) {

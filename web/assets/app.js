@@ -169,8 +169,11 @@ function initLogin() {
 		let next = null;
 		try {
 			const u = new URL(params().get("next") || "", location.origin);
-			if (params().get("next") && u.origin === location.origin)
-				next = u.pathname + u.search;
+			/* u.href, not u.pathname: a path "//evil.example/x"
+			 * has this origin here but is another site as a link */
+			if (params().get("next") && u.origin === location.origin &&
+			    !u.pathname.startsWith("//"))
+				next = u.href;
 		} catch (e) { next = null; }
 		location.href = next || landingFor(r.data.role);
 	});
