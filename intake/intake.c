@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pool.h"
 #include "prose.h"
@@ -513,7 +514,8 @@ struct intake *intake_open(struct store *st, const struct intake_opts *o,
 			   struct cr_err *err)
 {
 	struct intake *in = calloc(1, sizeof(*in));
-	int workers = o->workers > 0 ? o->workers : 2;
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	int workers = o->workers > 0 ? o->workers : cores > 0 ? (int)cores : 1;
 
 	if (in == NULL) {
 		cr_err_set(err, CR_ENOMEM, "out of memory");
