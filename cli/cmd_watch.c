@@ -130,8 +130,10 @@ int cmd_watch(int argc, char **argv)
 	}
 	if (cl.workers >= 0)
 		cfg.workers = cl.workers;
-	if (cl.settle_ms >= 0)
+	if (cl.settle_ms >= 0) {
 		cfg.settle_ms = cl.settle_ms;
+		cfg.settle_fixed = 1;
+	}
 	if ((int)cl.poll >= 0)
 		cfg.poll = cl.poll;
 	cfg.exit_when_idle = cl.exit_when_idle;

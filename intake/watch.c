@@ -1680,7 +1680,8 @@ static void reload(struct watcher *w)
 	}
 	/* Timings, patterns and thresholds change; inboxes, the store and
 	 * the instance need a restart (they own locks and spools). */
-	w->cfg.settle_ms = nc.settle_ms;
+	if (!w->orig->settle_fixed)
+		w->cfg.settle_ms = nc.settle_ms;
 	w->cfg.incomplete_ms = nc.incomplete_ms;
 	w->cfg.poll_ms = nc.poll_ms;
 	w->cfg.rescan_ms = nc.rescan_ms;
@@ -1842,6 +1843,16 @@ int watch_run(struct store *st, const struct watch_config *c,
 	w.io.commit_ctx = &w;
 	if ((rc = resume(&w, err)) != CR_OK)
 		goto out;
+	{
+		/* copies into the originals folder a crash interrupted */
+		size_t swept = 0;
+		struct cr_err e2;
+		cr_err_clear(&e2);
+		if (store_sweep_temp(st, &swept, &e2) == CR_OK && swept > 0)
+			cr_log(CR_LOG_WARN, "removed %zu unfinished cop%s of "
+					    "originals left by a crash",
+			       swept, swept == 1 ? "y" : "ies");
+	}
 	if ((w.in = intake_open(st, &w.io, err)) == NULL) {
 		rc = err->code ? err->code : CR_ENOMEM;
 		goto out;

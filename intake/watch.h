@@ -44,6 +44,8 @@ struct watch_config {
 	double autolink_score; /* matcher thresholds (0 = matcher default) */
 	double min_margin;
 	int exit_when_idle;    /* stop once the inboxes are empty (tests) */
+	int settle_fixed;      /* settle_ms came from the command line: a
+				  SIGHUP re-read keeps it */
 	int progress;          /* a progress line on stderr */
 };
 

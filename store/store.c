@@ -22,8 +22,11 @@
 #define _POSIX_C_SOURCE 200809L
 #include "store_int.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1003,6 +1006,58 @@ fail:
 	free(sub);
 	free(final);
 	return rc;
+}
+
+int store_sweep_temp(struct store *st, size_t *removed, struct cr_err *err)
+{
+	char *top = path_join(st->dir, "originals");
+	struct dirent *de;
+	size_t n = 0;
+	DIR *d;
+
+	if (removed != NULL)
+		*removed = 0;
+	if (top == NULL)
+		return cr_err_set(err, CR_ENOMEM, "out of memory");
+	if ((d = opendir(top)) == NULL) {
+		int rc = cr_err_set(err, CR_EIO, "cannot read %s: %s", top,
+		                    strerror(errno));
+		free(top);
+		return rc;
+	}
+	while ((de = readdir(d)) != NULL) {
+		char sub[PATH_MAX];
+		struct dirent *fe;
+		DIR *fd;
+		if (de->d_name[0] == '.' || strlen(de->d_name) != 2)
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", top, de->d_name);
+		if ((fd = opendir(sub)) == NULL)
+			continue;
+		while ((fe = readdir(fd)) != NULL) {
+			const char *name = fe->d_name, *p;
+			size_t len = strlen(name);
+			long pid;
+			/* ".<64 hex>.<pid>.<n>.tmp" */
+			if (name[0] != '.' || len < 72 ||
+			    strcmp(name + len - 4, ".tmp") != 0 ||
+			    name[65] != '.')
+				continue;
+			p = name + 66;
+			pid = strtol(p, NULL, 10);
+			if (pid <= 0 || kill((pid_t)pid, 0) == 0 ||
+			    errno != ESRCH)
+				continue; /* a live writer's */
+			if (unlinkat(dirfd(fd), name, 0) == 0)
+				n++;
+		}
+		closedir(fd);
+	}
+	closedir(d);
+	free(top);
+	if (removed != NULL)
+		*removed = n;
+	return CR_OK;
 }
 
 /* ---- Documents ------------------------------------------------------- */

@@ -101,6 +101,14 @@ int store_original_put(struct store *st, const char *src_path,
  * existence. */
 char *store_original_path(const struct store *st, const char *sha256);
 
+/*
+ * Remove the temporary copies a crash left in the originals folder
+ * (".<sha>.<pid>.<n>.tmp" whose process is gone from this host; a live
+ * writer's are kept).  *removed (optional) counts them.  Best effort:
+ * returns 0, or CR_EIO when the folder cannot be read.
+ */
+int store_sweep_temp(struct store *st, size_t *removed, struct cr_err *err);
+
 /* ---- Documents ------------------------------------------------------- */
 
 struct store_page {

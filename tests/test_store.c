@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -1230,6 +1231,44 @@ static void test_relink_history(void **state)
 	assert_int_equal(h.n, 0);
 }
 
+/* A crash mid-copy leaves ".<sha>.<pid>.<n>.tmp" in the originals: the
+ * sweep removes a dead process's, keeps a live writer's and everything
+ * else. */
+static void test_sweep_temp(void **state)
+{
+	struct fx *f = *state;
+	char dead[1200], live[1200], other[1200];
+	const char *sha = "ab00000000000000000000000000000000000000000000000000000000000000";
+	struct cr_err err;
+	size_t n = 99;
+	pid_t child;
+	FILE *fp;
+
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0)
+		_exit(0);
+	waitpid(child, NULL, 0); /* its pid is now free */
+	snprintf(dead, sizeof(dead), "%s/originals/ab", f->dir);
+	mkdir(dead, 0750);
+	snprintf(dead, sizeof(dead), "%s/originals/ab/.%s.%d.0.tmp", f->dir,
+	         sha, (int)child);
+	snprintf(live, sizeof(live), "%s/originals/ab/.%s.%d.0.tmp", f->dir,
+	         sha, (int)getpid());
+	snprintf(other, sizeof(other), "%s/originals/ab/%s", f->dir, sha);
+	assert_non_null(fp = fopen(dead, "w"));
+	fclose(fp);
+	assert_non_null(fp = fopen(live, "w"));
+	fclose(fp);
+	assert_non_null(fp = fopen(other, "w"));
+	fclose(fp);
+	OK(store_sweep_temp(f->st, &n, &err));
+	assert_int_equal((int)n, 1);
+	assert_int_equal(access(dead, F_OK), -1);
+	assert_int_equal(access(live, F_OK), 0);
+	assert_int_equal(access(other, F_OK), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1250,6 +1289,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_search_text, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_search_bad_input, setup,
 	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_sweep_temp, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_relink_history, setup,
 	                                    teardown),
 	};
