@@ -42,7 +42,29 @@ static void print_json(json_t *o)
 struct search_ctx {
 	int json;
 	size_t n;
+	char (*mrns)[80]; /* distinct patients listed, for the audit log */
+	size_t nmrns, cap;
 };
+
+static void note_patient(struct search_ctx *ctx, const char *mrn)
+{
+	size_t i;
+
+	if (mrn == NULL)
+		return;
+	for (i = 0; i < ctx->nmrns; i++)
+		if (strcmp(ctx->mrns[i], mrn) == 0)
+			return;
+	if (ctx->nmrns == ctx->cap) {
+		size_t cap = ctx->cap ? ctx->cap * 2 : 64;
+		char(*v)[80] = realloc(ctx->mrns, cap * sizeof(*v));
+		if (v == NULL)
+			return;
+		ctx->mrns = v;
+		ctx->cap = cap;
+	}
+	snprintf(ctx->mrns[ctx->nmrns++], sizeof(ctx->mrns[0]), "%s", mrn);
+}
 
 static int on_hit(void *vctx, const struct store_hit *h)
 {
@@ -50,6 +72,7 @@ static int on_hit(void *vctx, const struct store_hit *h)
 	char id[24];
 
 	ctx->n++;
+	note_patient(ctx, h->patient_mrn);
 	snprintf(id, sizeof(id), "%lld", (long long)h->id);
 	if (ctx->json) {
 		json_t *o = docjson_hit(h);
@@ -79,7 +102,7 @@ int cmd_search(int argc, char **argv)
 	    {"from", 1, NULL, 'f'},  {"to", 1, NULL, 'u'},
 	    {"status", 1, NULL, 'S'}, {"limit", 1, NULL, 'l'},
 	    {"help", 0, NULL, 'h'},  {NULL, 0, NULL, 0}};
-	struct search_ctx ctx = {0, 0};
+	struct search_ctx ctx = {0, 0, NULL, 0, 0};
 	struct store_query q;
 	const char *store = NULL;
 	struct cr_err err;
@@ -153,11 +176,28 @@ int cmd_search(int argc, char **argv)
 			 q.text ? " text" : "", q.type ? " type" : "",
 			 q.from ? " from" : "", q.to ? " to" : "",
 			 q.status ? " status" : "", ctx.n);
-		if (audited(st, "search", "search", q.mrn, 0, detail) != 0) {
+		/* Each patient listed was shown (name, birth date, text):
+		 * a patient_view entry each, so "audit log --patient" shows
+		 * searches too.  One transaction for all. */
+		size_t i;
+		int bad = store_begin(st, &err) != CR_OK;
+		for (i = 0; !bad && i < ctx.nmrns; i++)
+			bad = audited(st, "search", ACCESS_AUDIT_PATIENT_VIEW,
+				      ctx.mrns[i], 0,
+				      "listed in search results") != 0;
+		if (!bad)
+			bad = audited(st, "search", "search", q.mrn, 0,
+				      detail) != 0;
+		if (!bad)
+			bad = store_commit(st, &err) != CR_OK;
+		if (bad) {
+			store_rollback(st);
+			free(ctx.mrns);
 			store_close(st);
 			return EXIT_FAILURE_;
 		}
 	}
+	free(ctx.mrns);
 	store_close(st);
 	if (rc == CR_EINVAL) {
 		cli_error("search", "%s", err.msg);

@@ -1,8 +1,9 @@
 /*
  * cmd_review.c - the review queue and re-filing from the command line:
  * "chartroom review list|show|assign|reject" and "chartroom refile".
- * Every change records who made it (the login name, or --user) and when,
- * in the document's link history.
+ * Every change records who made it (the login of the effective uid, with
+ * --user beside it as the person it was done for) and when, in the
+ * document's link history.
  */
 #include <getopt.h>
 #include <pwd.h>
@@ -13,18 +14,20 @@
 #include "../store/access.h"
 #include "cli.h"
 
+/* Who made the change, for the link history: the login of the
+ * effective uid (not $USER, which anyone can set).  --user names the
+ * person it was done for, beside it, never instead of it. */
 static const char *whoami(const char *opt)
 {
-	struct passwd *pw;
-	const char *u;
+	static char buf[200];
+	struct passwd *pw = getpwuid(geteuid());
+	const char *login = pw != NULL ? pw->pw_name : "unknown";
 
-	if (opt != NULL && *opt)
-		return opt;
-	u = getenv("USER");
-	if (u != NULL && *u)
-		return u;
-	pw = getpwuid(getuid());
-	return pw != NULL ? pw->pw_name : "unknown";
+	if (opt != NULL && *opt && strcmp(opt, login) != 0)
+		snprintf(buf, sizeof(buf), "%s (cli:%s)", opt, login);
+	else
+		snprintf(buf, sizeof(buf), "cli:%s", login);
+	return buf;
 }
 
 static void review_usage(FILE *f)
@@ -73,7 +76,11 @@ static int relink(const char *cmd, const char *store, const char *ids,
 		cli_error(cmd, "%s", err.msg);
 		return err.code == CR_ENOTFOUND ? EXIT_SOME : EXIT_FAILURE_;
 	}
-	if (must_be != NULL && strcmp(v->doc.status, must_be) != 0) {
+	/* A rejection is not final: a rejected document may be assigned
+	 * after all (the history keeps both). */
+	if (must_be != NULL && strcmp(v->doc.status, must_be) != 0 &&
+	    !(strcmp(must_be, "review") == 0 && mrn != NULL &&
+	      strcmp(v->doc.status, "rejected") == 0)) {
 		cli_error(cmd, "document %lld is %s, not %s%s", (long long)id,
 			  v->doc.status, must_be,
 			  strcmp(must_be, "filed") == 0

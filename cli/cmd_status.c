@@ -73,13 +73,39 @@ int cmd_status(int argc, char **argv)
 		return EXIT_FAILURE_;
 	}
 	store_close(st);
+	/* The rate is over the last 10 minutes, or since the oldest live
+	 * watcher started when that is later: a watcher up for a minute
+	 * must not look ten times slower than it is. */
+	{
+		int64_t since = now - WINDOW_MS, first = 0;
+		for (i = 0; i < s.nwatchers; i++)
+			if (strcmp(liveness(&s.watchers[i], now), "running") == 0 &&
+			    (first == 0 || s.watchers[i].started_ms < first))
+				first = s.watchers[i].started_ms;
+		if (first > since && now - first >= 10000) {
+			store_status_free(&s);
+			st = cli_open_store(store, 0);
+			if (st == NULL ||
+			    store_status_get(st, now, now - first, &s, &err) !=
+				CR_OK) {
+				if (st != NULL)
+					cli_error("status", "%s", err.msg);
+				store_close(st);
+				return EXIT_FAILURE_;
+			}
+			store_close(st);
+		}
+	}
 	for (i = 0; i < s.nwatchers; i++)
 		if (strcmp(liveness(&s.watchers[i], now), "running") == 0 ||
 		    strcmp(liveness(&s.watchers[i], now), "draining") == 0)
 			waiting += s.watchers[i].waiting;
 	backlog = waiting + s.claimed;
-	per_min = (double)s.docs_window * 60000.0 / (double)WINDOW_MS;
-	pages_per_min = (double)s.pages_window * 60000.0 / (double)WINDOW_MS;
+	per_min = (double)s.docs_window * 60000.0 / (double)s.window_ms;
+	pages_per_min = (double)s.pages_window * 60000.0 / (double)s.window_ms;
+	/* one decimal, also in JSON (no 2.3999999999999999) */
+	per_min = (double)(int64_t)(per_min * 10 + 0.5) / 10;
+	pages_per_min = (double)(int64_t)(pages_per_min * 10 + 0.5) / 10;
 	if (backlog == 0)
 		eta_min = 0;
 	else if (per_min > 0)
@@ -113,7 +139,7 @@ int cmd_status(int argc, char **argv)
 						: json_integer((json_int_t)(
 						      eta_min * 60 + 0.5)));
 		json_object_set_new(o, "watchers", ws);
-		json_dumpf(o, stdout, JSON_COMPACT);
+		json_dumpf(o, stdout, JSON_COMPACT | JSON_REAL_PRECISION(6));
 		putchar('\n');
 		json_decref(o);
 	} else {
@@ -126,8 +152,9 @@ int cmd_status(int argc, char **argv)
 		       (long long)s.filed, (long long)s.review,
 		       (long long)s.duplicate, (long long)s.failed);
 		printf("rate:      %.1f documents/min, %.1f pages/min (last "
-		       "10 minutes)\n",
-		       per_min, pages_per_min);
+		       "%lld minutes)\n",
+		       per_min, pages_per_min,
+		       (long long)((s.window_ms + 59999) / 60000));
 		if (eta_min < 0)
 			printf("backlog:   %lld, no recent progress to "
 			       "estimate from\n",

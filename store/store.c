@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -437,6 +438,23 @@ struct store *store_open(const char *dir, int flags, struct cr_err *err)
 	if (st->dir == NULL || st->db_path == NULL || originals == NULL)
 		goto nomem;
 
+	/* root working in a store that belongs to a service account would
+	 * leave root-owned files (the audit key, originals' folders) that
+	 * the service can then not read: refuse, and say how to run it. */
+	if (geteuid() == 0 && stat(dir, &sb) == 0 && sb.st_uid != 0) {
+		struct passwd *pw = getpwuid(sb.st_uid);
+		char who[64];
+		if (pw != NULL)
+			snprintf(who, sizeof(who), "%s", pw->pw_name);
+		else
+			snprintf(who, sizeof(who), "%u", (unsigned)sb.st_uid);
+		cr_err_set(err, CR_EPERM,
+		           "the store %s belongs to user %s; run chartroom as "
+		           "that user (sudo -u %s chartroom ...): files made "
+		           "as root would lock the service out",
+		           dir, who, who);
+		goto fail;
+	}
 	if (flags & STORE_CREATE) {
 		if (cr_mkdirs(dir, err) != CR_OK)
 			goto fail;

@@ -147,7 +147,14 @@ esac
 "$BIN" review assign --force --user tester --reason "checked by hand" "$rid" "$other" >/dev/null; rc=$?
 check "assign --force files it" test $rc -eq 0
 "$BIN" show --json "$rid" >"$T/h.json"
-check "history keeps intake's link and the assignment" jq -e '(.history | length) == 2 and .history[1].actor == "tester" and .history[1].status == "filed"' "$T/h.json"
+check "history keeps intake's link and the assignment" jq -e '(.history | length) == 2 and (.history[1].actor | test("^tester \\(cli:")) and .history[1].status == "filed"' "$T/h.json"
+rid2=$(jq -r --arg r "$rid" 'select(.status == "review" and .document_id != $r) | .document_id' "$T/out.jsonl" | head -1)
+"$BIN" review reject --reason "looked unreadable" "$rid2" >/dev/null; rc=$?
+check "review reject takes a document out of the queue" test $rc -eq 0
+"$BIN" review assign --force --reason "readable after all" "$rid2" "$other" >/dev/null; rc=$?
+check "a rejected document can still be assigned" test $rc -eq 0
+"$BIN" show --json "$rid2" >"$T/h2.json"
+check "... its history keeps the rejection and the assignment" jq -e '[.history[].status] == ["review","rejected","filed"] and (.history[2].actor | startswith("cli:"))' "$T/h2.json"
 
 # --store before the command; symlinks are refused, not followed
 check "--store before the command" "$BIN" --store "$CHARTROOM_STORE" search --mrn "$fmrn"

@@ -142,6 +142,11 @@ check "unreadable: watch exits 0" test $rc -eq 0
 check "unreadable: retried before refusing" grep -q "trying again" "$T/ulog"
 check "unreadable: refused into failed/" test -e "$U/failed/locked.png"
 check "unreadable: the reason says permission" grep -qi "permission" "$U/failed/locked.png.reason.txt"
+if [ "$(id -u)" -eq 0 ]; then
+	"$BIN" --store "$U/store" search >/dev/null 2>"$T/err"; rc=$?
+	check "root is refused in a store owned by the service's user" test $rc -eq 3
+	check "... and told whom to run as" grep -q "belongs to user nobody" "$T/err"
+fi
 
 # --- a file written slowly in chunks is not taken early ----------------
 W=$T/slow

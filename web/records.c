@@ -748,6 +748,8 @@ enum MHD_Result api_review_decide(struct api_call *c, int64_t id, int assign)
 		for (i = 0; i < v->ncands; i++)
 			known |= strcmp(v->cands[i].mrn, mrn) == 0;
 		if (!known) {
+			api_audit(c, action, mrn, id, 0,
+			          "not among the candidates");
 			ret = web_reply_error(c->r, 409,
 			                      "that MRN is not among document "
 			                      "%lld's candidates; check the "
@@ -783,9 +785,10 @@ enum MHD_Result api_review_decide(struct api_call *c, int64_t id, int assign)
 	if (rc == CR_EEXIST) /* someone else decided first */
 		api_audit(c, action, mrn, id, 0, "decided meanwhile by "
 		                                 "someone else");
-	if (rc == CR_ENOTFOUND)
+	if (rc == CR_ENOTFOUND) {
+		api_audit(c, action, NULL, id, 0, "no patient with that MRN");
 		ret = web_reply_error(c->r, 404, "no patient with that MRN");
-	else if (rc != CR_OK)
+	} else if (rc != CR_OK)
 		ret = api_fail(c, &err, "record the decision");
 	else
 		ret = web_reply_json(c->r, 200,
