@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?= -DCHARTROOM_WERROR=ON
 DEMO_STORE ?= chartroom-data
 
-.PHONY: all deps build demo check check-asan eval bench bench-watch clean
+.PHONY: all deps build install demo check check-asan eval bench bench-watch clean
 
 all: build
 
@@ -16,6 +16,11 @@ deps:
 build: deps
 	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
 	cmake --build $(BUILD) -j $(JOBS)
+
+# /usr/local/bin/chartroom, its man page and docs (PREFIX=/usr/local).
+PREFIX ?= /usr/local
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
 
 # The main job on the bundled samples, into the default store.
 demo: build
