@@ -39,7 +39,11 @@ static const double weights[MATCH_KIND_COUNT][5] = {
 /* Weight at which the score is 0.5: one strong identifier is not enough. */
 #define SCORE_MIDPOINT 6.5
 
+/* Keys of the evidence JSON, and the same in words for the reasons an
+ * operator reads. */
 static const char *kind_names[MATCH_KIND_COUNT] = {"name", "birth_date", "mrn",
+						   "barcode"};
+static const char *kind_words[MATCH_KIND_COUNT] = {"name", "birth date", "MRN",
 						   "barcode"};
 
 void match_config_default(struct match_config *c)
@@ -401,6 +405,17 @@ static void full_name(const struct match_patient *p, char *out, size_t sz)
 	snprintf(out, sz, "%s %s", p->given_name, p->family_name);
 }
 
+/* Does one identifier read agree exactly with this candidate? */
+static int agrees_somewhere(const struct match_candidate *c)
+{
+	int k;
+
+	for (k = 0; k < MATCH_KIND_COUNT; k++)
+		if (c->agree[k] == MATCH_AGREE)
+			return 1;
+	return 0;
+}
+
 /*
  * The decision rules, in order.  Any one failing sends the document to
  * review with a sentence saying which.
@@ -416,7 +431,7 @@ static void decide(const struct match_roster *r, const struct match_config *cfg,
 	int k;
 
 	out->filed = 0;
-	if (out->ncands == 0 || best->score < 0.05) {
+	if (out->ncands == 0 || (best->score < 0.05 && !agrees_somewhere(best))) {
 		char what[64] = "";
 		if (have[MATCH_NAME])
 			strcat(what, "name");
@@ -437,7 +452,7 @@ static void decide(const struct match_roster *r, const struct match_config *cfg,
 			snprintf(out->reason, sizeof(out->reason),
 				 "best match %s, but the %s read contradicts "
 				 "the roster",
-				 bname, kind_names[k]);
+				 bname, kind_words[k]);
 			return;
 		}
 	}
@@ -560,8 +575,11 @@ void match_link(const struct match_roster *r, const struct match_config *cfg,
 			exact_names++;
 			exact_name_at = i;
 		}
-		/* nothing in common at all (score of a zero weight sum) */
-		if (c.score < 0.02)
+		/* nothing in common at all (score of a zero weight sum); a
+		 * patient something agrees with exactly stays, even when
+		 * something else contradicts him: the operator must see
+		 * "the name is Patrick O'Donnell's, the birth date is not" */
+		if (c.score < 0.02 && !agrees_somewhere(&c))
 			continue;
 		if (out->ncands < keep) {
 			out->cands[out->ncands++] = c;

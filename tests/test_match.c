@@ -213,7 +213,30 @@ static void test_contradiction_goes_to_review(void **state)
 	(void)state;
 	link(r, rd, 3, &m);
 	assert_int_equal(m.filed, 0);
-	assert_non_null(strstr(m.reason, "birth_date"));
+	assert_non_null(strstr(m.reason, "birth date read contradicts"));
+	match_roster_free(r);
+}
+
+/* An exact name with a birth date that contradicts it: not filed, but
+ * the patient is shown to the operator with the contradiction named,
+ * not "no roster patient matches". */
+static void test_contradicted_name_still_a_candidate(void **state)
+{
+	struct match_roster *r = roster();
+	struct match_result m;
+	struct match_reading rd[] = {
+	    {MATCH_NAME, "John Smith", 0.9, "label", 0},
+	    {MATCH_DOB, "1990-01-01", 0.9, "label", 0},
+	};
+
+	(void)state;
+	link(r, rd, 2, &m);
+	assert_int_equal(m.filed, 0);
+	assert_true(m.ncands >= 1);
+	assert_string_equal(match_roster_get(r, m.cands[0].patient)->mrn,
+			    "31415926");
+	assert_string_equal(m.reason, "best match John Smith, but the birth "
+				      "date read contradicts the roster");
 	match_roster_free(r);
 }
 
@@ -421,6 +444,7 @@ int main(void)
 	    cmocka_unit_test(test_name_alone_never_files),
 	    cmocka_unit_test(test_same_name_needs_dob),
 	    cmocka_unit_test(test_twins),
+	    cmocka_unit_test(test_contradicted_name_still_a_candidate),
 	    cmocka_unit_test(test_contradiction_goes_to_review),
 	    cmocka_unit_test(test_swapped_dob_is_partial),
 	    cmocka_unit_test(test_barcode_plus_dob),
