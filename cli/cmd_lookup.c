@@ -383,6 +383,7 @@ int cmd_export(int argc, char **argv)
 	static const struct option opts[] = {{"store", 1, NULL, 's'},
 					     {"original", 0, NULL, 'o'},
 					     {"pdf", 0, NULL, 'p'},
+					     {"force", 0, NULL, 'f'},
 					     {"help", 0, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
 	const char *store = NULL;
@@ -390,7 +391,7 @@ int cmd_export(int argc, char **argv)
 	struct cr_err err;
 	struct store *st;
 	int64_t id;
-	int c, mode = 0, rc;
+	int c, mode = 0, rc, force = 0;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -398,13 +399,15 @@ int cmd_export(int argc, char **argv)
 		case 's': store = optarg; break;
 		case 'o': mode = mode ? -1 : 'o'; break;
 		case 'p': mode = mode ? -1 : 'p'; break;
+		case 'f': force = 1; break;
 		case 'h':
-			printf("usage: chartroom export [--store DIR] DOC_ID "
-			       "--original|--pdf OUT\n\n"
+			printf("usage: chartroom export [--store DIR] [--force] "
+			       "DOC_ID --original|--pdf OUT\n\n"
 			       "--original writes the original bytes as "
 			       "scanned (checked against their\nSHA-256); "
 			       "--pdf writes a searchable PDF (page images "
-			       "with an invisible text\nlayer).\n\n"
+			       "with an invisible text\nlayer). An existing OUT "
+			       "is not replaced without --force.\n\n"
 			       "Exit status: 0 written, 1 no such document, 2 "
 			       "usage, 3 error.\n");
 			return EXIT_OK;
@@ -416,6 +419,28 @@ int cmd_export(int argc, char **argv)
 		cli_error("export", "usage: chartroom export DOC_ID "
 				    "--original|--pdf OUT");
 		return EXIT_USAGE;
+	}
+	{
+		/* Say what is wrong with OUT before reading anything: a
+		 * file of someone's is not replaced by accident, and a
+		 * missing folder is not blamed on the original. */
+		const char *out = argv[optind + 1], *slash = strrchr(out, '/');
+		char dir[4096];
+		struct stat sb;
+		if (!force && lstat(out, &sb) == 0) {
+			cli_error("export", "%s exists; choose another name or "
+					    "add --force",
+				  out);
+			return EXIT_SOME;
+		}
+		snprintf(dir, sizeof(dir), "%.*s",
+			 slash ? (int)(slash - out) + (slash == out) : 1,
+			 slash ? out : ".");
+		if (access(dir, W_OK) != 0) {
+			cli_error("export", "cannot write into %s: %s", dir,
+				  strerror(errno));
+			return EXIT_FAILURE_;
+		}
 	}
 	st = cli_open_store(store, 0);
 	if (st == NULL)

@@ -130,6 +130,50 @@ static int compare_identity(void *ctx, const struct store_patient *p)
 	return 0;
 }
 
+static int exists_cb(void *ctx, const struct store_patient *p)
+{
+	(void)p;
+	*(int *)ctx = 1;
+	return 0;
+}
+
+/*
+ * Another roster MRN with the same digits but other leading zeros
+ * ("482913" beside "00482913"), as a spreadsheet makes of a numeric
+ * column: a second record of one patient, which would make every label
+ * of his ambiguous.  Writes that MRN into other and returns 1, else 0.
+ */
+static int zeros_twin(struct store *st, const char *mrn, char *other,
+		      size_t n)
+{
+	char cand[32];
+	const char *digits = mrn;
+	size_t len, k, pad;
+
+	for (k = 0; mrn[k]; k++)
+		if (mrn[k] < '0' || mrn[k] > '9')
+			return 0;
+	while (*digits == '0' && digits[1])
+		digits++;
+	len = strlen(digits);
+	for (pad = 0; len + pad <= 16; pad++) {
+		int found = 0;
+		if (pad + len >= sizeof(cand))
+			break;
+		memset(cand, '0', pad);
+		memcpy(cand + pad, digits, len + 1);
+		if (strcmp(cand, mrn) == 0)
+			continue;
+		if (store_patient_get(st, cand, exists_cb, &found, NULL) ==
+			CR_OK &&
+		    found) {
+			snprintf(other, n, "%s", cand);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 int intake_roster_import(struct store *st, const char *path,
 			 int allow_identity_change,
 			 struct intake_import_stats *stats,
@@ -212,6 +256,21 @@ int intake_roster_import(struct store *st, const char *path,
 						"patient with another name or "
 						"birth date (an identity change "
 						"needs --allow-identity-change)");
+				continue;
+			}
+		}
+		if (!allow_identity_change && p.mrn != NULL) {
+			char other[32], msg[200];
+			if (zeros_twin(st, p.mrn, other, sizeof(other))) {
+				stats->refused++;
+				snprintf(msg, sizeof(msg),
+					 "MRN %s is %s with other leading zeros "
+					 "(a spreadsheet drops them): fix the "
+					 "file; if they really are two patients, "
+					 "use --allow-identity-change",
+					 p.mrn, other);
+				if (bad_row)
+					bad_row(ctx, c->line, msg);
 				continue;
 			}
 		}

@@ -39,6 +39,11 @@ printf 'mrn,family_name,given_name,birth_date\n%s,Someone,Else,1990-01-01\n' "$m
 "$BIN" patients import "$T/ident.csv" >"$T/imp" 2>"$T/imperr"; rc=$?
 check "re-import cannot give an MRN another identity" test $rc -eq 1
 check "... and says why" grep -q "another name or birth date" "$T/imperr"
+z=$(sed -n 2p "$S/roster.csv" | cut -d, -f1 | sed 's/^0*//')
+printf 'mrn,family_name,given_name,birth_date\n%s,Someone,Else,1990-01-01\n' "$z" >"$T/zeros.csv"
+"$BIN" patients import "$T/zeros.csv" >"$T/imp" 2>"$T/imperr"; rc=$?
+check "an MRN that lost its leading zeros is not a new patient" test $rc -eq 1
+check "... and the file is named as the cause" grep -q "other leading zeros" "$T/imperr"
 "$BIN" patients import "$T/nope.csv" >/dev/null 2>&1; rc=$?
 check "missing roster file exits 3" test $rc -eq 3
 "$BIN" ingest >/dev/null 2>&1; rc=$?
@@ -124,6 +129,12 @@ if [ -n "$filed_line" ]; then
 	check "export --original is the same bytes" test "$(sha256sum <"$T/orig" | cut -d' ' -f1)" = "$(jq -r .sha256 "$T/show.json")"
 	"$BIN" export "$id" --pdf "$T/doc.pdf"
 	check "export --pdf writes a PDF" test "$(head -c 4 "$T/doc.pdf")" = "%PDF"
+	"$BIN" export "$id" --pdf "$T/doc.pdf" >/dev/null 2>"$T/err"; rc=$?
+	check "export does not replace an existing file" test $rc -eq 1
+	check "... and says --force would" grep -q -- "--force" "$T/err"
+	check "export --force replaces it" "$BIN" export --force "$id" --original "$T/doc.pdf"
+	"$BIN" export "$id" --pdf /nonexistent/x.pdf >/dev/null 2>"$T/err"; rc=$?
+	check "export into a missing folder names the folder" grep -q "cannot write into /nonexistent" "$T/err"
 else
 	bad "nothing was filed"
 fi
