@@ -243,7 +243,7 @@ expect drchen POST /api/glass "{\"mrn\":\"$KOWALSKI\",\"reason\":\"short\"}" 400
 expect drchen POST /api/glass "{\"mrn\":\"$KOWALSKI\",\"reason\":\"covering for Dr. Patel tonight\",\"minutes\":30}" 200 break_glass
 expect drchen GET "/api/documents/$KOWALSKI_DOC" "" 200 document_view &&
 	check "... the physician may now read it, audited as break the glass" \
-		bash -c "'$BIN' audit log --json --user drchen --action document_view | jq -e -s 'any(.[]; .document_id == $KOWALSKI_DOC and .outcome == \"allowed\" and (.detail | test(\"glass\")))'"
+		bash -c "'$BIN' audit log --json --user drchen --action document_view | jq -e -s 'any(.[]; .document_id == $KOWALSKI_DOC and .outcome == \"allowed\" and (.detail | test(\"break_glass grant [0-9]+\")))'"
 expect admin GET /api/glass "" 200 audit_view &&
 	check "... the admin sees the grant with its reason" jq -e '.grants[0].user == "drchen" and (.grants[0].reason | test("Patel"))' "$T/body"
 GRANT=$(jq -r '.grants[0].id' "$T/body")
