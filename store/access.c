@@ -1143,7 +1143,8 @@ int access_patient_allowed(struct store *st, const struct access_user *u,
 
 int access_document_allowed(struct store *st, const struct access_user *u,
                             int64_t id, int64_t now_ms, enum access_via *via,
-                            char **mrn_out, struct cr_err *err)
+                            int64_t *grant_id, char **mrn_out,
+                            struct cr_err *err)
 {
 	sqlite3_stmt *stmt = NULL;
 	char *mrn = NULL, status[16] = "";
@@ -1151,6 +1152,8 @@ int access_document_allowed(struct store *st, const struct access_user *u,
 
 	if (via != NULL)
 		*via = ACCESS_VIA_NONE;
+	if (grant_id != NULL)
+		*grant_id = 0;
 	if (mrn_out != NULL)
 		*mrn_out = NULL;
 	if (u == NULL || u->disabled)
@@ -1205,7 +1208,7 @@ int access_document_allowed(struct store *st, const struct access_user *u,
 			                (long long)id);
 		else
 			rc = access_patient_allowed(st, u, mrn, now_ms, via,
-			                            NULL, err);
+			                            grant_id, err);
 		break;
 	default:
 		rc = cr_err_set(err, CR_EPERM, "not allowed");

@@ -313,12 +313,14 @@ int access_patient_allowed(struct store *st, const struct access_user *u,
  * once filed.  physician: when it is filed to a patient they may see
  * (above); never an unfiled one.  Returns 0 (allowed; *mrn_out, optional,
  * caller frees with free(), receives the patient MRN or NULL for an
- * unfiled document, for the audit entry), CR_EPERM, CR_ENOTFOUND (no
- * such document), or a store error.
+ * unfiled document, for the audit entry; *grant_id, optional, the
+ * break-the-glass grant when via is ACCESS_VIA_GLASS), CR_EPERM,
+ * CR_ENOTFOUND (no such document), or a store error.
  */
 int access_document_allowed(struct store *st, const struct access_user *u,
                             int64_t id, int64_t now_ms, enum access_via *via,
-                            char **mrn_out, struct cr_err *err);
+                            int64_t *grant_id, char **mrn_out,
+                            struct cr_err *err);
 
 /* ---- Break the glass ------------------------------------------------- */
 

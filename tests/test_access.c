@@ -495,25 +495,25 @@ static void test_physician(void **state)
 	d_own = add_document(f, "own", "filed", MRN_OWN);
 	d_other = add_document(f, "other", "filed", MRN_OTHER);
 	d_review = add_document(f, "review", "review", NULL);
-	OK(access_document_allowed(f->st, &doc, d_own, T0, &via, &mrn, &e_));
+	OK(access_document_allowed(f->st, &doc, d_own, T0, &via, NULL, &mrn, &e_));
 	assert_string_equal(mrn, MRN_OWN);
 	free(mrn);
 	assert_int_equal(
-	    access_document_allowed(f->st, &doc, d_other, T0, &via, &mrn, &e_),
+	    access_document_allowed(f->st, &doc, d_other, T0, &via, NULL, &mrn, &e_),
 	    CR_EPERM);
 	assert_null(mrn);
 	assert_int_equal(
-	    access_document_allowed(f->st, &doc, d_review, T0, &via, NULL, &e_),
+	    access_document_allowed(f->st, &doc, d_review, T0, &via, NULL, NULL, &e_),
 	    CR_EPERM);
-	OK(access_document_allowed(f->st, &op, d_review, T0, &via, &mrn, &e_));
+	OK(access_document_allowed(f->st, &op, d_review, T0, &via, NULL, &mrn, &e_));
 	assert_null(mrn);
 	assert_int_equal(
-	    access_document_allowed(f->st, &op, d_own, T0, &via, NULL, &e_),
+	    access_document_allowed(f->st, &op, d_own, T0, &via, NULL, NULL, &e_),
 	    CR_EPERM);
-	OK(access_document_allowed(f->st, &clerk, d_other, T0, &via, NULL,
+	OK(access_document_allowed(f->st, &clerk, d_other, T0, &via, NULL, NULL,
 	                           &e_));
 	assert_int_equal(
-	    access_document_allowed(f->st, &clerk, 999999, T0, &via, NULL, &e_),
+	    access_document_allowed(f->st, &clerk, 999999, T0, &via, NULL, NULL, &e_),
 	    CR_ENOTFOUND);
 
 	/* Break the glass: a reason is required, and only physicians. */
@@ -540,16 +540,18 @@ static void test_physician(void **state)
 	                          &e_));
 	assert_int_equal(via, ACCESS_VIA_GLASS);
 	assert_int_equal(seen, gid);
+	seen = 0;
 	OK(access_document_allowed(f->st, &doc, d_other, T0 + 59 * MIN, &via,
-	                           NULL, &e_));
+	                           &seen, NULL, &e_));
 	assert_int_equal(via, ACCESS_VIA_GLASS);
+	assert_int_equal(seen, gid); /* the look names its grant */
 	/* Sixty minutes, then it expires by itself. */
 	assert_int_equal(access_patient_allowed(f->st, &doc, MRN_OTHER,
 	                                        T0 + 60 * MIN, &via, NULL, &e_),
 	                 CR_EPERM);
 	assert_int_equal(access_document_allowed(f->st, &doc, d_other,
 	                                         T0 + 61 * MIN, &via, NULL,
-	                                         &e_),
+	                                         NULL, &e_),
 	                 CR_EPERM);
 	/* Not before it was given either (a clock that jumps back). */
 	assert_int_equal(access_patient_allowed(f->st, &doc, MRN_OTHER, T0 - 1,

@@ -23,6 +23,8 @@ struct api_call {
 	int signed_in;
 	int64_t now_ms;
 	int holds_write_lock; /* api_audit() must not take it again */
+	int64_t grant;        /* the break-the-glass grant of the last
+				 access check that used one, for the audit */
 };
 
 /*

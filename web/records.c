@@ -38,15 +38,11 @@
 #define REASON_MAX 500
 
 /* How access was granted, for the audit detail; a break-the-glass look
- * names its grant, so the admin reviewing grants can find every look
- * made under one ("via break_glass grant 12"). */
-static const char *via_name(struct api_call *c, enum access_via via,
-                            const char *mrn)
+ * names its grant (c->grant, set by the access check), so the admin
+ * reviewing grants can find every look made under one. */
+static const char *via_name(struct api_call *c, enum access_via via)
 {
 	static _Thread_local char buf[64];
-	enum access_via v2;
-	struct cr_err err;
-	int64_t grant = 0;
 
 	switch (via) {
 	case ACCESS_VIA_ROLE:
@@ -54,16 +50,11 @@ static const char *via_name(struct api_call *c, enum access_via via,
 	case ACCESS_VIA_PHYSICIAN:
 		return "physician of record";
 	case ACCESS_VIA_GLASS:
-		cr_err_clear(&err);
-		if (mrn != NULL &&
-		    access_patient_allowed(c->st, &c->s.user, mrn, c->now_ms,
-		                           &v2, &grant, &err) == CR_OK &&
-		    grant > 0) {
-			snprintf(buf, sizeof(buf), "break_glass grant %lld",
-			         (long long)grant);
-			return buf;
-		}
-		return "break the glass";
+		if (c->grant <= 0)
+			return "break the glass";
+		snprintf(buf, sizeof(buf), "break_glass grant %lld",
+		         (long long)c->grant);
+		return buf;
 	default:
 		return "none";
 	}
@@ -234,7 +225,7 @@ enum MHD_Result api_patients(struct api_call *c)
 			                       "characters",
 			                       MRN_MAX);
 		rc = access_patient_allowed(c->st, &c->s.user, mrn, c->now_ms,
-		                            &via, NULL, &err);
+		                            &via, &c->grant, &err);
 		if (rc == CR_EPERM)
 			return deny_patient(c, ACCESS_AUDIT_PATIENT_VIEW, mrn);
 		if (rc != CR_OK)
@@ -247,7 +238,7 @@ enum MHD_Result api_patients(struct api_call *c)
 			return api_fail(c, &err, "read the patient");
 		}
 		if (api_audit(c, ACCESS_AUDIT_PATIENT_VIEW, mrn, 0, 1,
-		              "demographics via %s%s", via_name(c, via, mrn),
+		              "demographics via %s%s", via_name(c, via),
 		              rc == CR_ENOTFOUND ? "; no such patient" : "") !=
 		    CR_OK) {
 			json_decref(list);
@@ -396,7 +387,7 @@ enum MHD_Result api_documents(struct api_call *c)
 	cr_err_clear(&err);
 	if (q.mrn != NULL) {
 		rc = access_patient_allowed(c->st, &c->s.user, q.mrn, c->now_ms,
-		                            &via, NULL, &err);
+		                            &via, &c->grant, &err);
 		if (rc == CR_EPERM)
 			return deny_patient(c, ACCESS_AUDIT_PATIENT_VIEW,
 			                    q.mrn);
@@ -440,7 +431,7 @@ enum MHD_Result api_documents(struct api_call *c)
 	    q.mrn != NULL
 	        ? api_audit(c, ACCESS_AUDIT_PATIENT_VIEW, q.mrn, 0, 1,
 	                    "chart via %s; filters:%s; %d documents",
-	                    via_name(c, via, q.mrn),
+	                    via_name(c, via),
 	                    filters[0] ? filters : " none", x->n)
 	        : audit_listed(c, x->list, "document search", detail);
 	if (rc != CR_OK) {
@@ -517,8 +508,8 @@ static int document_gate(struct api_call *c, int64_t id, const char *action,
 
 	cr_err_clear(&err);
 	*mrn = NULL;
-	rc = access_document_allowed(c->st, &c->s.user, id, c->now_ms, via, mrn,
-	                             &err);
+	rc = access_document_allowed(c->st, &c->s.user, id, c->now_ms, via,
+	                             &c->grant, mrn, &err);
 	if (rc == CR_OK)
 		return 1;
 	if (rc == CR_EPERM)
@@ -554,7 +545,7 @@ enum MHD_Result api_document(struct api_call *c, int64_t id)
 	o = docview_json(c, v);
 	rc = api_audit(c, ACCESS_AUDIT_DOCUMENT_VIEW, mrn, id, 1,
 	               "via %s; %s; %zu candidates shown",
-	               via_name(c, via, mrn),
+	               via_name(c, via),
 	               v->doc.status, sees_candidates(c) ? v->ncands : 0);
 	/* A candidate's name and birth date are shown too: each of those
 	 * patients gets an entry, so their accounting of disclosures is
@@ -655,7 +646,7 @@ enum MHD_Result api_page_image(struct api_call *c, int64_t id, int page)
 	}
 	store_docview_free(v);
 	rc = api_audit(c, ACCESS_AUDIT_PAGE_IMAGE, mrn, id, 1,
-	               "via %s; page %d at %d px", via_name(c, via, mrn), page,
+	               "via %s; page %d at %d px", via_name(c, via), page,
 	               width);
 	free(mrn);
 	if (rc != CR_OK) {
