@@ -514,6 +514,23 @@ int access_audit_local(struct store *st, const char *action, const char *mrn,
 	return access_audit_append(st, &e, NULL, err);
 }
 
+/* Columns 0..8 of an audit row (id, at_ms, user, action, mrn,
+ * document_id, remote, outcome, detail) into e; strings borrowed from
+ * stmt.  Both readers select them in this order. */
+static void audit_row(sqlite3_stmt *stmt, struct access_audit *e)
+{
+	e->id = sqlite3_column_int64(stmt, 0);
+	e->at_ms = sqlite3_column_int64(stmt, 1);
+	e->user = store__col_text(stmt, 2);
+	e->action = store__col_text(stmt, 3);
+	e->mrn = store__col_text(stmt, 4);
+	e->document_id = sqlite3_column_int64(stmt, 5);
+	e->remote = store__col_text(stmt, 6);
+	e->allowed = store__col_text(stmt, 7) != NULL &&
+	             strcmp(store__col_text(stmt, 7), "allowed") == 0;
+	e->detail = store__col_text(stmt, 8);
+}
+
 /* Build "SELECT ... WHERE" from fixed fragments; every value is bound. */
 int access_audit_each(struct store *st, const struct access_audit_filter *f,
                       access_audit_cb cb, void *ctx, struct cr_err *err)
@@ -554,16 +571,7 @@ int access_audit_each(struct store *st, const struct access_audit_filter *f,
 	if (f->limit > 0)
 		sqlite3_bind_int(stmt, 7, f->limit);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		e.id = sqlite3_column_int64(stmt, 0);
-		e.at_ms = sqlite3_column_int64(stmt, 1);
-		e.user = store__col_text(stmt, 2);
-		e.action = store__col_text(stmt, 3);
-		e.mrn = store__col_text(stmt, 4);
-		e.document_id = sqlite3_column_int64(stmt, 5);
-		e.remote = store__col_text(stmt, 6);
-		e.allowed = store__col_text(stmt, 7) != NULL &&
-		            strcmp(store__col_text(stmt, 7), "allowed") == 0;
-		e.detail = store__col_text(stmt, 8);
+		audit_row(stmt, &e);
 		e.hash = store__col_text(stmt, 9);
 		if ((rc = cb(ctx, &e)) != 0)
 			goto out;
@@ -639,15 +647,7 @@ static void vrow_load(sqlite3_stmt *stmt, const unsigned char *key,
 	           *hash = store__col_text(stmt, 10);
 	char want[65];
 
-	e.at_ms = sqlite3_column_int64(stmt, 1);
-	e.user = store__col_text(stmt, 2);
-	e.action = store__col_text(stmt, 3);
-	e.mrn = store__col_text(stmt, 4);
-	e.document_id = sqlite3_column_int64(stmt, 5);
-	e.remote = store__col_text(stmt, 6);
-	e.allowed = store__col_text(stmt, 7) != NULL &&
-	            strcmp(store__col_text(stmt, 7), "allowed") == 0;
-	e.detail = store__col_text(stmt, 8);
+	audit_row(stmt, &e);
 	r->id = sqlite3_column_int64(stmt, 0);
 	/* A stored value of the wrong length is kept as "" so it can
 	 * never compare equal to a real hash. */
