@@ -110,14 +110,11 @@ struct watcher {
 	struct seen *seen;    /* unclaimed entries, sorted by (inbox, rel) */
 	size_t nseen;
 	struct wjob *jobs;    /* claimed, in claim order */
-	int64_t last_scan, last_full_scan, dirty_since, last_beat;
+	int64_t last_scan, dirty_since, last_beat;
 	int64_t started;      /* wall clock */
 	unsigned long counter;
-	long filed, review, duplicate, failed, retried;
-	int64_t roster_count;
-	int fatal;
+	long filed, review, duplicate, failed;
 	int store_trouble;    /* the last claim could not be recorded */
-	struct cr_err err;
 };
 
 static volatile sig_atomic_t stop_flag, reload_flag;
@@ -1097,7 +1094,6 @@ static void schedule_retry(struct watcher *w, struct wjob *j,
 	j->attempts++;
 	j->next_try = cr_wall_ms() + wait;
 	j->in_flight = 0;
-	w->retried++;
 	cr_err_clear(&err);
 	store_job_retry(w->st, j->id, j->attempts, j->next_try, reason, &err);
 	if (j->refusing)
@@ -1275,7 +1271,7 @@ static const struct intake_input *next_input(void *ctx)
 	struct wjob *j, *jn;
 	int64_t now, wall = cr_wall_ms();
 
-	if (stop_flag || w->fatal)
+	if (stop_flag)
 		return NULL;
 	now = cr_now_ms();
 	if (reload_flag) {
