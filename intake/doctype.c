@@ -3,15 +3,19 @@
  *
  * Each rule is a phrase and the type it votes for, with a weight.  A
  * phrase in the first lines of the page (the title) counts three times.
- * The type with the most votes wins if it has at least MIN_VOTES and
- * clearly beats the next; otherwise the type is "unknown" and nobody is
- * misled.
+ * Layout adds its own votes (layout_votes()): a letter has a short
+ * salutation line at the top and a short closing line at the bottom, each
+ * ending in a comma, even when OCR garbles every word of them; a chart
+ * note has "S:", "O:", "A:", "P:" at the starts of its lines.  The type
+ * with the most votes wins if it has at least MIN_VOTES and clearly beats
+ * the next; otherwise the type is "unknown" and nobody is misled.
  */
 #include "extract.h"
 #include "../match/match.h"
 
 #include <ctype.h>
 #include <string.h>
+#include <strings.h>
 
 struct rule {
 	const char *phrase; /* lower-case; matched on word starts */
@@ -94,12 +98,23 @@ static const struct rule rules[] = {
     {"prescribed", T_CHART, 1},
     {"follow-up", T_CHART, 1},
     {"follow up", T_CHART, 1},
+    {"progress", T_CHART, 2},
+    {"encounter", T_CHART, 2},
+    {"outpatient", T_CHART, 2},
+    {"inpatient", T_CHART, 2},
+    {"patient identification", T_CHART, 1},
+    {"sign and date every entry", T_CHART, 3},
+    {"date / time", T_CHART, 1},
+    {"date/time", T_CHART, 1},
     /* correspondence */
     {"dear ", T_LETTER, 4},
     {"to whom it may concern", T_LETTER, 4},
+    {"to whom", T_LETTER, 2},
+    {"may concern", T_LETTER, 2},
     {"with thanks", T_LETTER, 3},
     {"love,", T_LETTER, 3},
     {"yours,", T_LETTER, 3},
+    {"yours", T_LETTER, 2},
     {"i wanted to", T_LETTER, 2},
     {"i would like to", T_LETTER, 2},
     {"please let me know", T_LETTER, 2},
@@ -162,6 +177,105 @@ static void shape_text(const char *in, size_t len, char *out)
 	out[len] = '\0';
 }
 
+/* One line of the text with its edges trimmed of scanner dust ("| ",
+ * "- ", quotes), and the number of words in it. */
+struct tline {
+	const char *s;
+	size_t len;
+	int words;
+};
+
+static size_t text_lines(const char *text, struct tline *v, size_t max)
+{
+	size_t n = 0;
+	const char *p = text;
+
+	while (*p && n < max) {
+		const char *e = strchr(p, '\n');
+		const char *a = p, *b = e ? e : p + strlen(p);
+		int words = 0, in = 0;
+		while (a < b && strchr(" \t|;:-_.'\"`~*", *a))
+			a++;
+		while (b > a && strchr(" \t|)'\"`~*", b[-1]))
+			b--;
+		for (const char *c = a; c < b; c++) {
+			int al = isalnum((unsigned char)*c) != 0;
+			words += al && !in;
+			in = al;
+		}
+		if (words > 0) {
+			v[n].s = a;
+			v[n].len = (size_t)(b - a);
+			v[n].words = words;
+			n++;
+		}
+		p = e ? e + 1 : b;
+	}
+	return n;
+}
+
+static int addressed(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 2 < len; i++) {
+		if (i > 0 && isalnum((unsigned char)s[i - 1]))
+			continue;
+		if (toupper((unsigned char)s[i]) == 'D' &&
+		    strchr("rRe-", s[i + 1]) != NULL &&
+		    !isalnum((unsigned char)s[i + 2]))
+			return 1;
+		if (strncasecmp(s + i, "doctor", 6) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Votes from the shape of the page rather than its words.  Letters:
+ * within the first four lines a short one (at most six words) that ends
+ * in a comma or a dash ("Dea Dr. Haddadin,", "To who ik Mary COnCemn,"),
+ * and within the last five a very short one (at most three words) that
+ * ends in a comma ("Best ceaprds,").  Form paragraphs wrap at commas too,
+ * but in long lines.  Chart notes: two or more lines opening with the
+ * SOAP headings.
+ */
+static void layout_votes(const char *text, int votes[T_COUNT])
+{
+	struct tline v[400];
+	size_t n = text_lines(text, v, sizeof(v) / sizeof(v[0])), i;
+	int soap = 0, seen[4] = {0};
+	size_t body = 0; /* the closing comes after the salutation's line */
+
+	for (i = 0; i < n && i < 4; i++) {
+		char last = v[i].s[v[i].len - 1];
+		if (v[i].words <= 6 && v[i].words >= 2 &&
+		    (last == ',' || last == '-')) {
+			/* addressed to a doctor: "Dr", or its usual misreads
+			 * "De" and "D-" */
+			votes[T_LETTER] += addressed(v[i].s, v[i].len) ? 4 : 3;
+			body = i + 2;
+			break;
+		}
+	}
+	for (i = n > 5 && n - 5 > body ? n - 5 : body; i < n; i++) {
+		if (v[i].words <= 3 && v[i].s[v[i].len - 1] == ',') {
+			votes[T_LETTER] += 3;
+			break;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		const char *h = strchr("SOAP", toupper((unsigned char)v[i].s[0]));
+		if (h != NULL && v[i].len > 2 &&
+		    (v[i].s[1] == ':' || v[i].s[1] == ';') && !seen[h - "SOAP"]) {
+			seen[h - "SOAP"] = 1;
+			soap++;
+		}
+	}
+	if (soap >= 2)
+		votes[T_CHART] += 2 * soap;
+}
+
 const char *doctype_classify(const char *text)
 {
 	int votes[T_COUNT] = {0};
@@ -197,6 +311,7 @@ const char *doctype_classify(const char *text)
 			    rules[i].weight * ((ns > 3 ? 3 : ns) +
 					       (stitle && !title ? 2 : 0)) / 2;
 	}
+	layout_votes(text, votes);
 	for (t = 0; t < T_COUNT; t++) {
 		if (best < 0 || votes[t] > votes[best]) {
 			if (best >= 0)

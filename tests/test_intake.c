@@ -72,6 +72,33 @@ static void test_doctype(void **state)
 	    "correspondence");
 	assert_string_equal(doctype_classify("grocery list: eggs, milk"),
 			    "unknown");
+	/* Handwriting OCR garbles every word; the shape of a letter stays:
+	 * a short salutation to a doctor, a short closing with a comma. */
+	assert_string_equal(
+	    doctype_classify("09/23/2023\nDea Dr. Haddadin,\nN fate John "
+			     "Wilson Qate of bith\n75 1143) was Seen by you "
+			     "cecently Miter\nthe last visit ke started the "
+			     "new ills\nBest ceaprds,\nBruce Davis"),
+	    "correspondence");
+	/* one of the two is not enough */
+	assert_string_equal(
+	    doctype_classify("Mis leffer is pol fo Loca\nHae Dx Haldalin,\n"
+			     "He ony 4AS fs Cf for four\nwore 1A."),
+	    "unknown");
+	/* a form paragraph wraps at commas, in long lines */
+	assert_string_equal(
+	    doctype_classify("I accept full responsibility and release the "
+			     "hospital, its staff,\nnurses and employees from "
+			     "any liability for harm,\nthat may result from it "
+			     "and I know I am welcome,\nSignature of patient\n"
+			     "Witness"),
+	    "release_form");
+	/* a chart note by its SOAP headings */
+	assert_string_equal(
+	    doctype_classify("Northgate Clinic\nS: Rash on both forearms x 9 "
+			     "days\nO: Papular rash\nA: Contact dermatitis\n"
+			     "P: Triamcinolone cream BID"),
+	    "chart");
 	assert_string_equal(doctype_classify(""), "unknown");
 	assert_string_equal(doctype_classify(NULL), "unknown");
 }
