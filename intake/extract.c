@@ -367,17 +367,82 @@ static int add_value(const struct ocr_page *pg, size_t from, size_t to,
 }
 
 /* Too little on the label's line to be its value ("Birth Date: * |}"):
- * forms often put the value under the label instead. */
+ * forms often put the value under the label instead.  A printed format
+ * hint ("(mm/dd/yyyy):") is part of the label, not a value. */
 static int weak_value(const struct ocr_page *pg, size_t from, size_t to)
 {
-	int alnum = 0;
+	int alnum = 0, paren = 0;
 	size_t i;
 	const char *c;
 
 	for (i = from; i < to; i++)
-		for (c = pg->words[i].text; *c; c++)
-			alnum += isalnum((unsigned char)*c) != 0;
+		for (c = pg->words[i].text; *c; c++) {
+			if (*c == '(' || *c == '[')
+				paren = 1;
+			else if (*c == ')' || *c == ']')
+				paren = 0;
+			else if (!paren)
+				alnum += isalnum((unsigned char)*c) != 0;
+		}
 	return alnum < 3;
+}
+
+/*
+ * The value written under a label: the words of the nearest line below
+ * it that start within the label's column.  Lines are taken by position,
+ * not by OCR's reading order (which may visit a form's columns in turn).
+ * The column runs from the label's left edge to the next label on its
+ * line (right_limit), or a generous width when it is the last; the line
+ * must begin within four label heights: handwriting is large, captions
+ * small.  Sets *from and *to to a run of words, or leaves them.
+ */
+static void value_below(const struct ocr_page *pg, const struct ocr_word *lw,
+			int right_limit, size_t *from, size_t *to)
+{
+	int h = lw->y1 - lw->y0, best_y = -1, line = -1;
+	size_t i, a = 0, b = 0;
+
+	if (h < 10)
+		h = 10;
+	for (i = 0; i < pg->nwords; i++) {
+		const struct ocr_word *w = &pg->words[i];
+		int mid = (w->y0 + w->y1) / 2;
+		const char *c = w->text;
+		/* rules and specks come back as words without letters */
+		while (*c && !isalnum((unsigned char)*c))
+			c++;
+		if (*c == '\0' || mid <= lw->y1 ||
+		    w->y0 <= (lw->y0 + lw->y1) / 2 || w->y0 > lw->y1 + 4 * h)
+			continue;
+		if (w->x1 < lw->x0 - h || w->x0 >= right_limit)
+			continue;
+		if (best_y < 0 || w->y0 < best_y) {
+			best_y = w->y0;
+			line = w->line;
+		}
+	}
+	if (line < 0)
+		return;
+	/* that line's words inside the column, in order, at most six */
+	for (i = 0; i < pg->nwords; i++) {
+		const struct ocr_word *w = &pg->words[i];
+		if (w->line != line)
+			continue;
+		if (w->x1 < lw->x0 - h || w->x0 >= right_limit) {
+			if (b > a)
+				break;
+			continue;
+		}
+		if (b == a)
+			a = b = i;
+		if (b - a >= 6)
+			break;
+		b = i + 1;
+	}
+	if (b > a) {
+		*from = a;
+		*to = b;
+	}
 }
 
 int extract_labelled(const struct ocr_page *pg, int page, struct readings *rs)
@@ -415,21 +480,16 @@ int extract_labelled(const struct ocr_page *pg, int page, struct readings *rs)
 			if (cur >= 0) {
 				size_t from = ln->first + vstart;
 				size_t to = ln->first + w;
-				if (weak_value(pg, from, to) && li + 1 < nlines) {
-					/* value under the label */
-					const struct line *nx = &lines[li + 1];
-					const struct ocr_word *lw =
-					    &pg->words[ln->first + lstart];
-					size_t a = nx->first, b;
-					while (a < nx->first + nx->count &&
-					       pg->words[a].x1 < lw->x0)
-						a++;
-					b = a;
-					while (b < nx->first + nx->count &&
-					       b < a + 6)
-						b++;
-					from = a;
-					to = b;
+				if (weak_value(pg, from, to)) {
+					/* value under the label, in its
+					 * column: up to the next label */
+					int right = w < ln->count
+							? pg->words[ln->first + w].x0
+							: pg->width > 0 ? pg->width
+									: 1 << 30;
+					value_below(pg,
+						    &pg->words[ln->first + lstart],
+						    right, &from, &to);
 				}
 				rc = add_value(pg, from, to, labels[cur].field,
 					       page, rs);

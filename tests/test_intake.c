@@ -214,6 +214,38 @@ static void test_label_variants_and_value_below(void **state)
 	free_page(&pg);
 }
 
+/* Two labels on one line, their values written under each; the first
+ * carries a printed format hint, which is no value.  OCR's reading order
+ * puts a ruled line's junk word between them. */
+static void test_values_under_two_labels(void **state)
+{
+	static const char *const lines[] = {
+	    "DOB (mm/dd/yyyy): MRN:",
+	    "_",
+	    "06/15/1933 ; 00482913",
+	};
+	struct ocr_page pg;
+	struct readings rs = {0};
+	const struct reading *r;
+
+	(void)state;
+	make_page(&pg, lines, 3, 0.9f);
+	/* the rule: a letterless word spanning the page, between the lines */
+	pg.words[3].x0 = 0;
+	pg.words[3].x1 = 2000;
+	pg.words[3].y0 = 55;
+	pg.words[3].y1 = 110;
+	assert_int_equal(extract_labelled(&pg, 0, &rs), 0);
+	r = find(&rs, FIELD_DOB, "label");
+	assert_non_null(r);
+	assert_string_equal(r->value, "1933-06-15");
+	r = find(&rs, FIELD_MRN, "label");
+	assert_non_null(r);
+	assert_string_equal(r->value, "00482913");
+	readings_free(&rs);
+	free_page(&pg);
+}
+
 static void test_prose_is_not_a_label(void **state)
 {
 	static const char *const lines[] = {
@@ -258,6 +290,7 @@ int main(void)
 	    cmocka_unit_test(test_doctype),
 	    cmocka_unit_test(test_labelled_form),
 	    cmocka_unit_test(test_label_variants_and_value_below),
+	    cmocka_unit_test(test_values_under_two_labels),
 	    cmocka_unit_test(test_prose_is_not_a_label),
 	    cmocka_unit_test(test_prose_dates),
 	};
