@@ -156,6 +156,10 @@ static int compare_mrn(const char *reading, const char *mrn)
 	/* One misread digit: suggestive, never decisive (look-alike MRNs). */
 	if (hamming1(a, b))
 		return MATCH_PARTIAL;
+	/* Part of the number read ("A7778" of 48547778: the start ran into
+	 * a rule or a stain) does not contradict it; another number does. */
+	if (strlen(a) >= 4 && strlen(a) < strlen(b) && strstr(b, a) != NULL)
+		return MATCH_PARTIAL;
 	return MATCH_DISAGREE;
 }
 

@@ -123,6 +123,30 @@ static void test_garbled_mrn_still_files(void **state)
 	match_roster_free(r);
 }
 
+/* Part of the right MRN read is no contradiction; part of another is. */
+static void test_truncated_mrn(void **state)
+{
+	struct match_roster *r = roster();
+	struct match_result m;
+	struct match_reading rd[] = {
+	    {MATCH_MRN, "B2913", 0.5, "label", 0},
+	    {MATCH_DOB, "1952-03-14", 0.9, "label", 0},
+	    {MATCH_NAME, "Margaret O'Donnell", 0.9, "label", 0},
+	};
+
+	(void)state;
+	link(r, rd, 3, &m);
+	assert_int_equal(m.filed, 1);
+	assert_string_equal(best_mrn(r, &m), "00482913");
+	assert_int_equal(m.cands[0].agree[MATCH_MRN], MATCH_PARTIAL);
+	rd[0].value = "77001";
+	link(r, rd, 3, &m);
+	assert_int_equal(m.filed, 0);
+	assert_string_equal(best_mrn(r, &m), "00482913");
+	assert_int_equal(m.cands[0].agree[MATCH_MRN], MATCH_DISAGREE);
+	match_roster_free(r);
+}
+
 static void test_mrn_one_digit_off_is_not_enough(void **state)
 {
 	struct match_roster *r = roster();
@@ -440,6 +464,7 @@ int main(void)
 	    cmocka_unit_test(test_name_orders),
 	    cmocka_unit_test(test_mrn_and_dob_files),
 	    cmocka_unit_test(test_garbled_mrn_still_files),
+	    cmocka_unit_test(test_truncated_mrn),
 	    cmocka_unit_test(test_mrn_one_digit_off_is_not_enough),
 	    cmocka_unit_test(test_name_alone_never_files),
 	    cmocka_unit_test(test_same_name_needs_dob),
