@@ -144,7 +144,7 @@ static int numbers(const char *s, int val[], int ndig[], int max)
 	while (*p && n < max) {
 		const char *q = p;
 		int digits = 0, glyphs = 0, v = 0, k = 0;
-		while (*q && !isspace((unsigned char)*q) && !strchr("/-.,", *q))
+		while (*q && !isspace((unsigned char)*q) && !strchr("/-.,:;", *q))
 			q++;
 		for (const char *c = p; c < q; c++) {
 			if (isdigit((unsigned char)*c))

@@ -76,6 +76,8 @@ static const struct label labels[] = {
     {FIELD_DOCDATE, 0, {"date", "of", "admission"}},
     {FIELD_DOCDATE, 0, {"discharge", "date"}},
     {FIELD_DOCDATE, 0, {"date", "of", "discharge"}},
+    {FIELD_DOCDATE, 0, {"date", "signed"}},
+    {FIELD_DOCDATE, 1, {"signed", "on"}},
     {FIELD_DOCDATE, 1, {"date"}},
     {FIELD_DOCDATE, 1, {"dated"}},
 };

@@ -68,6 +68,15 @@ enum date_role { DATE_BIRTH, DATE_DOCUMENT };
  */
 int date_parse(const char *s, int role, char iso[11], char alt[11]);
 
+/*
+ * Unlabelled document dates where the document type puts them: a
+ * letter's heading date, a chart entry's opening date (docdate.c).  Adds
+ * at most one FIELD_DOCDATE reading to rs, and none when rs already holds
+ * one.  Returns 0 or CR_ENOMEM.
+ */
+int docdate_from_layout(const char *doc_type, const struct ocr_page *pg,
+			struct readings *rs);
+
 /* Document type from the whole text: "chart", "release_form",
  * "correspondence" or "unknown".  Static string.  Rules in doctype.c. */
 const char *doctype_classify(const char *text);

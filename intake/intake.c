@@ -141,37 +141,6 @@ static int append_text(char **buf, size_t *len, const char *s)
 	return CR_OK;
 }
 
-/* Letters put their date on a line of its own near the top. */
-static void letter_date(struct merged *mg, const struct ocr_page *pg)
-{
-	const char *p = pg->text;
-	int line;
-
-	for (line = 0; p != NULL && *p && line < 8; line++) {
-		const char *e = strchr(p, '\n');
-		size_t n = e ? (size_t)(e - p) : strlen(p);
-		char buf[64], iso[11], alt[11];
-		if (n > 4 && n < sizeof(buf)) {
-			memcpy(buf, p, n);
-			buf[n] = '\0';
-			if (date_parse(buf, DATE_DOCUMENT, iso, alt)) {
-				struct reading r;
-				memset(&r, 0, sizeof(r));
-				r.field = FIELD_DOCDATE;
-				cr_strlcpy(r.value, iso, sizeof(r.value));
-				cr_strlcpy(r.raw, buf, sizeof(r.raw));
-				cr_strlcpy(r.source, "heading",
-					   sizeof(r.source));
-				r.conf = 0.6;
-				r.x0 = r.y0 = r.x1 = r.y1 = -1;
-				readings_add(&mg->all, &r);
-				return;
-			}
-		}
-		p = e ? e + 1 : NULL;
-	}
-}
-
 static int is_iso(const char *v)
 {
 	return strlen(v) == 10 && v[4] == '-' && v[7] == '-';
@@ -245,8 +214,10 @@ static int merge_and_decide(const struct match_roster *roster,
 	mg->doc_type = doctype_classify(mg->text);
 	if (strcmp(mg->doc_type, "unknown") == 0 && hint != NULL)
 		mg->doc_type = hint;
-	if (strcmp(mg->doc_type, "correspondence") == 0 && s->job.npages > 0)
-		letter_date(mg, &s->job.pages[0].ocr);
+	if (s->job.npages > 0 &&
+	    docdate_from_layout(mg->doc_type, &s->job.pages[0].ocr, &mg->all) !=
+		CR_OK)
+		return CR_ENOMEM;
 	/* Letters name their patient in sentences; so do forms whose name
 	 * box could not be read.  Look for roster names in the text. */
 	for (i = 0; i < mg->all.n; i++)

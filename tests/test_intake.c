@@ -246,6 +246,52 @@ static void test_values_under_two_labels(void **state)
 	free_page(&pg);
 }
 
+static void test_document_dates_by_layout(void **state)
+{
+	static const char *const chart[] = {
+	    "PROGRESS NOTES",
+	    "03/14/1952 born",
+	    "4/3/25 0852 Here for BP recheck",
+	    "5/1/25 1010 Better",
+	};
+	struct ocr_page pg;
+	struct readings rs = {0};
+	struct reading dob = {.field = FIELD_DOB, .value = "1952-03-14"};
+	const struct reading *r;
+
+	(void)state;
+	/* the first entry's date, not the birth date opening a line */
+	make_page(&pg, chart, 4, 0.9f);
+	readings_add(&rs, &dob);
+	assert_int_equal(docdate_from_layout("chart", &pg, &rs), 0);
+	r = find(&rs, FIELD_DOCDATE, "entry");
+	assert_non_null(r);
+	assert_string_equal(r->value, "2025-04-03");
+	/* a labelled date wins: nothing added */
+	assert_int_equal(docdate_from_layout("chart", &pg, &rs), 0);
+	assert_int_equal(rs.n, 2);
+	readings_free(&rs);
+	free_page(&pg);
+	/* a handwritten date OCR is unsure of is left out */
+	make_page(&pg, chart, 4, 0.6f);
+	assert_int_equal(docdate_from_layout("chart", &pg, &rs), 0);
+	assert_null(find(&rs, FIELD_DOCDATE, "entry"));
+	/* release forms have no such place */
+	assert_int_equal(docdate_from_layout("release_form", &pg, &rs), 0);
+	assert_int_equal(rs.n, 0);
+	free_page(&pg);
+	/* a letter's date has a line of its own; a sentence is not one */
+	pg.text = "my son born Dec. 30, 2004. He would like\nMarch 3, 2024\n"
+		  "Dear Dr. Whitaker,\n";
+	pg.words = NULL;
+	pg.nwords = 0;
+	assert_int_equal(docdate_from_layout("correspondence", &pg, &rs), 0);
+	r = find(&rs, FIELD_DOCDATE, "heading");
+	assert_non_null(r);
+	assert_string_equal(r->value, "2024-03-03");
+	readings_free(&rs);
+}
+
 static void test_prose_is_not_a_label(void **state)
 {
 	static const char *const lines[] = {
@@ -291,6 +337,7 @@ int main(void)
 	    cmocka_unit_test(test_labelled_form),
 	    cmocka_unit_test(test_label_variants_and_value_below),
 	    cmocka_unit_test(test_values_under_two_labels),
+	    cmocka_unit_test(test_document_dates_by_layout),
 	    cmocka_unit_test(test_prose_is_not_a_label),
 	    cmocka_unit_test(test_prose_dates),
 	};
