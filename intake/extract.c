@@ -215,9 +215,11 @@ static const char *const not_name[] = {
     "date", "birth", "dob", "medical", "record", "mrn", "name", "patient",
     "physician", "signature", "sex", "age", "first", "last", "middle",
     "report", "copies", "send", "number", "phone", "address", "print",
-    "please", "sign", "here", "witness", "relationship", NULL};
+    "please", "sign", "here", "witness", "relationship", "notes", "records",
+    "hospital", "clinic", "department", "service", "signed", "attending",
+    "provider", "information", "release", "consent", "authorization", NULL};
 
-static int is_form_word(const char *w, size_t len)
+int is_form_word(const char *w, size_t len)
 {
 	const char *const *p;
 

@@ -57,6 +57,10 @@ int extract_labelled(const struct ocr_page *pg, int page, struct readings *rs);
  */
 int extract_prose_dates(const char *text, int page, struct readings *rs);
 
+/* Is w[0..len) a word of form vocabulary ("date", "patient", "copies"),
+ * never part of a person's name?  Case-insensitive. */
+int is_form_word(const char *w, size_t len);
+
 /* Date roles decide the two-digit-year pivot and plausibility. */
 enum date_role { DATE_BIRTH, DATE_DOCUMENT };
 

@@ -189,13 +189,16 @@ int prose_find_names(const char *text, const struct match_roster *roster,
 			 * letter of hundreds of words */
 			if (t[i].shape0 != fam0[0] ||
 			    abs(t[i].len - (int)k) > 2 ||
+			    is_form_word(t[i].w, (size_t)t[i].len) ||
 			    !same_name(t[i].w, fam))
 				continue;
 			/* given name within two words either side */
 			lo = i > 2 ? i - 2 : 0;
 			hi = i + 3 < n ? i + 3 : n;
 			for (g = lo; g < hi; g++)
-				if (g != i && same_name(t[g].w, pt->given_name))
+				if (g != i &&
+				    !is_form_word(t[g].w, (size_t)t[g].len) &&
+				    same_name(t[g].w, pt->given_name))
 					break;
 			if (g == hi)
 				continue;

@@ -337,6 +337,14 @@ static void score_patient(const struct match_patient *p, size_t idx,
 		    rd[i].value == NULL || rd[i].subject < 0)
 			continue;
 		a = compare(&rd[i], p, &fam);
+		/* A name found in the text by searching for roster names,
+		 * with nothing saying whom the page is about, is evidence
+		 * for the patient it was found for and none against the
+		 * others: pages mention relatives, doctors, and words that
+		 * look like some patient's name ("DATE NOTES"). */
+		if (a == MATCH_DISAGREE && rd[i].subject == 0 &&
+		    rd[i].source != NULL && strcmp(rd[i].source, "prose") == 0)
+			a = MATCH_ABSENT;
 		c->same_family |= fam;
 		if (a > c->agree[rd[i].kind] ||
 		    (a == MATCH_DISAGREE && c->agree[rd[i].kind] == 0)) {

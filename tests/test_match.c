@@ -106,6 +106,30 @@ static void test_mrn_and_dob_files(void **state)
 	match_roster_free(r);
 }
 
+/* A name met in the text, with nothing saying it is the patient's, does
+ * not contradict the label; a name the text says is the subject does. */
+static void test_stray_prose_name(void **state)
+{
+	struct match_roster *r = roster();
+	struct match_result m;
+	struct match_reading rd[] = {
+	    {MATCH_BARCODE, "00482913", 1.0, "barcode", 0},
+	    {MATCH_DOB, "1952-03-14", 0.9, "label", 0},
+	    {MATCH_NAME, "JOHN SMITH", 0.6, "prose", 0},
+	};
+
+	(void)state;
+	link(r, rd, 3, &m);
+	assert_int_equal(m.filed, 1);
+	assert_string_equal(best_mrn(r, &m), "00482913");
+	assert_int_equal(m.cands[0].agree[MATCH_NAME], MATCH_ABSENT);
+	rd[2].subject = 1; /* "my father John Smith" */
+	link(r, rd, 3, &m);
+	assert_int_equal(m.filed, 0);
+	assert_int_equal(m.cands[0].agree[MATCH_NAME], MATCH_DISAGREE);
+	match_roster_free(r);
+}
+
 static void test_garbled_mrn_still_files(void **state)
 {
 	struct match_roster *r = roster();
@@ -463,6 +487,7 @@ int main(void)
 	    cmocka_unit_test(test_fold_digits),
 	    cmocka_unit_test(test_name_orders),
 	    cmocka_unit_test(test_mrn_and_dob_files),
+	    cmocka_unit_test(test_stray_prose_name),
 	    cmocka_unit_test(test_garbled_mrn_still_files),
 	    cmocka_unit_test(test_truncated_mrn),
 	    cmocka_unit_test(test_mrn_one_digit_off_is_not_enough),
