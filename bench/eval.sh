@@ -25,7 +25,8 @@
 # Exit status: 0 no misfile by chartroom; 1 chartroom misfiled something; 2 usage; 3 could not run.
 #
 # Environment: CHARTROOM_BIN (default build/chartroom), EVAL_N (corpus size, default 160),
-# EVAL_WORKERS (default 2), EVAL_NO_CACHE.
+# EVAL_WORKERS (default 2), EVAL_NO_CACHE, EVAL_ROSTER_N (pad the roster to this many patients,
+# look-alikes made of its own names; `EVAL_ROSTER_N=30000 make eval`).
 set -euo pipefail
 export LC_ALL=C
 cd "$(dirname "$0")/.."
@@ -104,7 +105,66 @@ while IFS=$'\t' read -r f _; do
     [[ -e $CORPUS/$f ]] || die "$CORPUS/$f listed in truth.csv but missing"
     files+=( "$CORPUS/$f" )
 done < "$T/truth.tsv"
-NROSTER=$(( $(wc -l < "$CORPUS/roster.csv") - 1 ))
+ROSTER=$CORPUS/roster.csv
+NROSTER=$(( $(wc -l < "$ROSTER") - 1 ))
+# A larger roster, for the held-out case of many look-alikes: pad it to EVAL_ROSTER_N patients
+# made of the roster's own family and given names (so most share a name with someone), birth
+# dates and MRNs at random (seeded).  The truth stays true: no padded patient repeats a
+# roster MRN or a name + birth date of the roster or of any name + birth date written on a
+# document (a review document's person not in the roster stays not in the roster).
+if (( ${EVAL_ROSTER_N:-0} > NROSTER )); then
+    awk -v want="$EVAL_ROSTER_N" '
+    function csvsplit(s, f,    n, i, c, q, cur) {
+        n = 0; cur = ""; q = 0
+        for (i = 1; i <= length(s); i++) {
+            c = substr(s, i, 1)
+            if (q) {
+                if (c == "\"") { if (substr(s, i + 1, 1) == "\"") { cur = cur "\""; i++ } else q = 0 }
+                else cur = cur c
+            } else if (c == "\"") q = 1
+            else if (c == ",") { f[++n] = cur; cur = "" }
+            else cur = cur c
+        }
+        f[++n] = cur
+        return n
+    }
+    function key(fam, giv, dob) { return tolower(fam) "|" tolower(giv) "|" dob }
+    { sub(/\r$/, "") }
+    FILENAME == ARGV[1] && FNR == 1 { print; nh = csvsplit($0, h); for (i = 1; i <= nh; i++) col[h[i]] = i; next }
+    FILENAME == ARGV[1] {
+        print; n++; csvsplit($0, f)
+        fams[++nf] = f[col["family_name"]]; givs[++ng] = f[col["given_name"]]; sexes[ng] = f[col["sex"]]
+        used[f[col["mrn"]]] = 1; taken[key(f[col["family_name"]], f[col["given_name"]], f[col["birth_date"]])] = 1
+        phys = f[col["physician"]]
+        next
+    }
+    FNR == 1 { csvsplit($0, h); for (i in h) tcol[h[i]] = i; next }
+    {
+        csvsplit($0, f); name = f[tcol["patient_name"]]; dob = f[tcol["birth_date"]]
+        if (name == "" || dob == "") next
+        if (index(name, ",")) { fam = substr(name, 1, index(name, ",") - 1); giv = substr(name, index(name, ",") + 1) }
+        else { k = split(name, w, " "); fam = w[k]; giv = w[1] }
+        gsub(/^ +| +$/, "", fam); gsub(/^ +| +$/, "", giv)
+        taken[key(fam, giv, dob)] = 1; taken[key(giv, fam, dob)] = 1
+    }
+    END {
+        srand(7)
+        while (n < want) {
+            fam = fams[int(rand() * nf) + 1]; g = int(rand() * ng) + 1
+            dob = sprintf("%04d-%02d-%02d", 1925 + int(rand() * 100), 1 + int(rand() * 12), 1 + int(rand() * 28))
+            mrn = sprintf("%08d", int(rand() * 100000000))
+            if ((mrn in used) || (key(fam, givs[g], dob) in taken)) continue
+            used[mrn] = 1; taken[key(fam, givs[g], dob)] = 1
+            for (i = 1; i <= nh; i++) v[i] = ""
+            v[col["mrn"]] = mrn; v[col["family_name"]] = fam; v[col["given_name"]] = givs[g]
+            v[col["birth_date"]] = dob; v[col["sex"]] = sexes[g]; v[col["physician"]] = phys
+            line = v[1]; for (i = 2; i <= nh; i++) line = line "," v[i]
+            print line; n++
+        }
+    }' "$CORPUS/roster.csv" "$CORPUS/truth.csv" > "$T/roster.csv"
+    ROSTER=$T/roster.csv
+    NROSTER=$(( $(wc -l < "$ROSTER") - 1 ))
+fi
 jq -Rn '[inputs | split("\t") | {file: .[0], status: .[1], mrn: .[2], doc_type: .[3],
          birth_date: .[4], document_date: .[5], two: (.[6] == "1"), label: (.[7] == "1")}]' \
     < "$T/truth.tsv" > "$T/truth.json"
@@ -115,7 +175,7 @@ PAGES=$(for f in "${files[@]}"; do { identify "$f" 2>/dev/null || true; } | wc -
 # ---------------------------------------------------------------------------------------------
 echo "eval.sh: chartroom ingest of $NDOC documents ($PAGES pages), $WORKERS workers ..." >&2
 "$BIN" init --store "$T/store" >/dev/null || die "chartroom init failed"
-"$BIN" patients import --store "$T/store" "$CORPUS/roster.csv" > "$T/import.out" 2>&1 ||
+"$BIN" patients import --store "$T/store" "$ROSTER" > "$T/import.out" 2>&1 ||
     { (( $? == 1 )) || { cat "$T/import.out" >&2; die "roster import failed"; }; }
 t0=$(now)
 rc=0
@@ -203,7 +263,7 @@ FILENAME == ROSTER {
     else if (index(low, "progress note") || index(low, "discharge")) type = "chart"
     else type = "unknown"
     print file "\t" status "\t" mrn "\t" type "\t" dob
-}' ROSTER="$CORPUS/roster.csv" "$CORPUS/roster.csv" "$T/ocr.list" > "$T/baseline.tsv"
+}' ROSTER="$ROSTER" "$ROSTER" "$T/ocr.list" > "$T/baseline.tsv"
 jq -Rn '[inputs | split("\t") | {file: .[0], status: .[1], mrn: .[2], doc_type: .[3],
          birth_date: .[4], document_date: ""}]' < "$T/baseline.tsv" > "$T/baseline.json"
 
