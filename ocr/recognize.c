@@ -53,6 +53,7 @@
  */
 #define ORIENT_MIN_LINE_CONF 3.0f
 #define ORIENT_LINE_RATIO 1.1f
+#define ORIENT_SURE_LINE_CONF 40.0f /* sideways pages of print: 3-80 */
 #define ORIENT_UP_RATIO 1.5f
 #define ORIENT_MIN_UP_CONF 4.0f
 #define ORIENT_MIN_COUNT 10
@@ -296,25 +297,20 @@ static int row_inked(NUMA *rows, int y)
 }
 
 /*
- * Up or down by reading: the band of printed text chosen by glyph_band()
- * is read as it is and turned 180 degrees, and the orientation Tesseract
- * is clearly more confident in wins.  This settles pages whose printed
- * text is too scarce, or too capital-heavy, for the ascender count:
- * ruled forms filled in by hand.  Returns 1 for upright, -1 for upside
- * down, 0 when the reading does not tell.
+ * The band of printed text glyph_band() finds in up_img, widened to blank
+ * rows so that no line is cut in half; NULL when there is none.
  */
-static int updown_by_reading(TessBaseAPI *api, PIX *up_img, int edpi)
+static PIX *text_band(PIX *up_img, int edpi)
 {
 	NUMA *rows;
-	BOX *box = NULL;
-	PIX *band = NULL, *turned = NULL;
+	BOX *box;
+	PIX *band;
 	int h = pixGetHeight(up_img), w = pixGetWidth(up_img);
 	int win = 2 * edpi / 5 < h ? 2 * edpi / 5 : h;
-	int top, bot, lim, c_up, c_down, verdict = 0;
+	int top, bot, lim;
 
 	if ((top = glyph_band(up_img, edpi, win)) < 0)
-		return 0;
-	/* Widen the band to blank rows, so that no line is cut in half. */
+		return NULL;
 	bot = top + win;
 	if ((rows = pixCountPixelsByRow(up_img, NULL)) != NULL) {
 		lim = top - edpi / 6;
@@ -326,17 +322,35 @@ static int updown_by_reading(TessBaseAPI *api, PIX *up_img, int edpi)
 		numaDestroy(&rows);
 	}
 	if ((box = boxCreate(0, top, w, bot - top)) == NULL)
+		return NULL;
+	band = pixClipRectangle(up_img, box, NULL);
+	boxDestroy(&box);
+	return band;
+}
+
+/*
+ * Up or down by reading: the band of printed text chosen by glyph_band()
+ * is read as it is and turned 180 degrees, and the orientation Tesseract
+ * is clearly more confident in wins.  This settles pages whose printed
+ * text is too scarce, or too capital-heavy, for the ascender count:
+ * ruled forms filled in by hand.  Returns 1 for upright, -1 for upside
+ * down, 0 when the reading does not tell.
+ */
+static int updown_by_reading(TessBaseAPI *api, PIX *up_img, int edpi)
+{
+	PIX *band, *turned = NULL;
+	int c_up, c_down, verdict = 0;
+
+	if ((band = text_band(up_img, edpi)) == NULL)
 		return 0;
-	if ((band = pixClipRectangle(up_img, box, NULL)) == NULL ||
-	    (turned = pixRotateOrth(band, 2)) == NULL)
+	if ((turned = pixRotateOrth(band, 2)) == NULL)
 		goto done;
 	/* Upside-down text never reads with high confidence, so a sure
 	 * upright reading (the common case) needs no second read. */
 	c_up = strip_conf(api, band, edpi);
 	c_down = c_up >= ORIENT_OCR_SURE ? -1 : strip_conf(api, turned, edpi);
-	cr_log(CR_LOG_DEBUG,
-	       "ocr: reading confidence %d upright, %d turned (band at %d)",
-	       c_up, c_down, top);
+	cr_log(CR_LOG_DEBUG, "ocr: reading confidence %d upright, %d turned",
+	       c_up, c_down);
 	if (c_up >= c_down + ORIENT_OCR_MARGIN)
 		verdict = 1;
 	else if (c_down >= c_up + ORIENT_OCR_MARGIN)
@@ -344,8 +358,20 @@ static int updown_by_reading(TessBaseAPI *api, PIX *up_img, int edpi)
 done:
 	pixDestroy(&turned);
 	pixDestroy(&band);
-	boxDestroy(&box);
 	return verdict;
+}
+
+/*
+ * Reading confidence of the text band of img (its lines across), -1 when
+ * there is none to read.
+ */
+static int band_conf(TessBaseAPI *api, PIX *img, int edpi)
+{
+	PIX *band = text_band(img, edpi);
+	int c = band != NULL ? strip_conf(api, band, edpi) : -1;
+
+	pixDestroy(&band);
+	return c;
 }
 
 /*
@@ -405,6 +431,29 @@ static int orient_detect(TessBaseAPI *api, PIX *bin, int edpi, int red,
 	 * needs one quarter turn, upside down there needs three. */
 	if (verdict != 0)
 		quads = (sideways ? 1 : 0) + (verdict > 0 ? 0 : 2);
+	/* Handwriting makes both measures weak and can tip them sideways
+	 * (a handwritten letter, upright, was turned by its slanted strokes
+	 * and a dotted margin).  Unless the lines are unmistakable, a
+	 * quarter turn must also read better than the page as it is. */
+	if (sideways && *skew_conf < ORIENT_SURE_LINE_CONF) {
+		PIX *final = verdict > 0 ? pixClone(side) : pixRotateOrth(side, 2);
+		int c_turn = final != NULL ? band_conf(api, final, edpi) : -1;
+		int c_asis = band_conf(api, bin, edpi);
+		pixDestroy(&final);
+		cr_log(CR_LOG_DEBUG,
+		       "ocr: reading confidence %d as is, %d turned a quarter",
+		       c_asis, c_turn);
+		if (c_turn < c_asis + ORIENT_OCR_MARGIN) {
+			*skew_deg = a0;
+			*skew_conf = c0;
+			up = u0;
+			if (fabsf(up) >= ORIENT_MIN_UP_CONF)
+				verdict = up > 0 ? 1 : -1;
+			else
+				verdict = updown_by_reading(api, bin, edpi);
+			quads = verdict == 0 ? -1 : verdict > 0 ? 0 : 2;
+		}
+	}
 done:
 	pixDestroy(&side);
 	return quads;

@@ -601,6 +601,22 @@ static void test_upside_down_form(void **state)
 	ocr_image_free(img);
 }
 
+/* An upright handwritten letter with a dotted margin: its weak, wavering
+ * lines once measured as a page turned sideways.  A quarter turn must
+ * read clearly better than the page as it is. */
+static void test_upright_handwriting_not_turned(void **state)
+{
+	struct ocr_page page = {0};
+	struct ocr_image *img;
+
+	(void)state;
+	img = read1("letter200.tif", &page);
+	assert_int_equal(page.rotation_deg, 0);
+	assert_int_equal(page.width, 1700);
+	ocr_page_clear(&page);
+	ocr_image_free(img);
+}
+
 static void test_skew_corrected(void **state)
 {
 	struct ocr_page page = {0};
@@ -798,6 +814,7 @@ int main(void)
 	    cmocka_unit_test(test_tiny_images),
 	    cmocka_unit_test(test_rotated_pages),
 	    cmocka_unit_test(test_upside_down_form),
+	    cmocka_unit_test(test_upright_handwriting_not_turned),
 	    cmocka_unit_test(test_skew_corrected),
 	    cmocka_unit_test(test_region_read),
 	    cmocka_unit_test(test_timeout),

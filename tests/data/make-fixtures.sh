@@ -119,6 +119,30 @@ set -- "$@" -stroke none -fill black -font DejaVu-Sans-Bold -pointsize 14 \
 convert -size 2550x1800 xc:white -density 300 -units PixelsPerInch "$@" \
 	-rotate 180 -threshold 55% -type bilevel -compress Group4 handform180.tif
 
+# A handwritten letter at 200 dpi, upright, with a faint margin rule that
+# thresholding left as a column of dots.  Its wavering lines and the dots
+# once measured as a page turned sideways.
+set -- -stroke none -fill black
+y=60 i=0
+while [ $y -le 2140 ]; do
+	i=$((i + 1))
+	if [ $((i % 7)) -ne 0 ]; then
+		set -- "$@" -draw "rectangle 85,$y 86,$((y + 1))"
+	fi
+	y=$((y + 6 + i * 37 % 11))
+done
+set -- "$@" -font "$HAND" -pointsize 16 -fill '#101060' \
+	-annotate +600+200 'Aug 17, 2024' \
+	-annotate +160+330 'To whom it may concern,' \
+	-annotate +160+480 'I am Ethan Adams, born on Dec. 3, 1966, and' \
+	-annotate +160+560 'I was your patient this year. I would like' \
+	-annotate +160+640 'a copy of my records from my visit in the' \
+	-annotate +160+720 'summer for my new doctor.' \
+	-annotate +160+880 'You can reach me at 555-0185 any afternoon.' \
+	-annotate +160+1040 'Yours truly,' -annotate +160+1120 'Ethan Adams'
+convert -size 1700x2200 xc:white -density 200 -units PixelsPerInch "$@" \
+	-threshold 55% -type bilevel -compress Group4 letter200.tif
+
 # Barcodes as found on patient labels.
 zint -b CODE128 --scale 2 -d 'MRN00482913' -o "$tmp/c128.png"
 zint -b QRCODE --scale 4 -d 'CR:00482913:19520314' -o "$tmp/qr.png"
