@@ -56,6 +56,7 @@
 #define ORIENT_SURE_LINE_CONF 40.0f /* sideways pages of print: 3-80 */
 #define ORIENT_UP_RATIO 1.5f
 #define ORIENT_MIN_UP_CONF 4.0f
+#define ORIENT_SURE_DOWN_CONF 10.0f /* upright handwriting: down to -7 */
 #define ORIENT_MIN_COUNT 10
 /* Reading test: deadline per strip, and the confidence margin (points
  * of 100) one orientation needs over the other. */
@@ -375,6 +376,30 @@ static int band_conf(TessBaseAPI *api, PIX *img, int edpi)
 }
 
 /*
+ * Up (1) or down (-1) for up_img, whose ascender signal is up, or 0 when
+ * it cannot be told.  A weak signal is settled by reading.  So is a
+ * moderate one saying "down": handwriting's loops and descenders give
+ * upright letters -4 to -7, as much as some pages really upside down, and
+ * a page is far more often fed upright; unless the reading says down too,
+ * it stays as it is.  as_fed says up_img is the page as fed (not turned a
+ * quarter, where neither way up is likelier).
+ */
+static int updown(TessBaseAPI *api, PIX *up_img, int edpi, float up,
+		  int as_fed)
+{
+	int r;
+
+	if (up >= ORIENT_MIN_UP_CONF)
+		return 1;
+	if (up <= -ORIENT_SURE_DOWN_CONF || (!as_fed && up <= -ORIENT_MIN_UP_CONF))
+		return -1;
+	r = updown_by_reading(api, up_img, edpi);
+	if (up <= -ORIENT_MIN_UP_CONF)
+		return r < 0 ? -1 : 1;
+	return r;
+}
+
+/*
  * Orientation and skew of the binary copy bin (text only, edpi dots per
  * inch).  red is the reduction for the skew sweep (the search runs at
  * half of it).
@@ -423,10 +448,7 @@ static int orient_detect(TessBaseAPI *api, PIX *bin, int edpi, int red,
 	*skew_deg = sideways ? a1 : a0;
 	*skew_conf = sideways ? c1 : c0;
 	up = sideways ? u1 : u0;
-	if (fabsf(up) >= ORIENT_MIN_UP_CONF)
-		verdict = up > 0 ? 1 : -1;
-	else
-		verdict = updown_by_reading(api, sideways ? side : bin, edpi);
+	verdict = updown(api, sideways ? side : bin, edpi, up, !sideways);
 	/* side is bin turned 90 degrees clockwise: text upright there
 	 * needs one quarter turn, upside down there needs three. */
 	if (verdict != 0)
@@ -446,11 +468,7 @@ static int orient_detect(TessBaseAPI *api, PIX *bin, int edpi, int red,
 		if (c_turn < c_asis + ORIENT_OCR_MARGIN) {
 			*skew_deg = a0;
 			*skew_conf = c0;
-			up = u0;
-			if (fabsf(up) >= ORIENT_MIN_UP_CONF)
-				verdict = up > 0 ? 1 : -1;
-			else
-				verdict = updown_by_reading(api, bin, edpi);
+			verdict = updown(api, bin, edpi, u0, 1);
 			quads = verdict == 0 ? -1 : verdict > 0 ? 0 : 2;
 		}
 	}

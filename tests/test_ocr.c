@@ -615,6 +615,13 @@ static void test_upright_handwriting_not_turned(void **state)
 	assert_int_equal(page.width, 1700);
 	ocr_page_clear(&page);
 	ocr_image_free(img);
+	/* ...and one whose hand counts as upside down by its ascenders: a
+	 * page fed as it is turns over only when it reads better so. */
+	img = read1("letter300.tif", &page);
+	assert_int_equal(page.rotation_deg, 0);
+	assert_contains(page.text, "LINDHOLM"); /* Humor Sans is all capitals */
+	ocr_page_clear(&page);
+	ocr_image_free(img);
 }
 
 static void test_skew_corrected(void **state)

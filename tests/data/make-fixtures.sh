@@ -1,7 +1,7 @@
 #!/bin/sh
 # make-fixtures.sh - regenerate the OCR unit-test fixtures in this folder.
 #
-# Needs ImageMagick 6 (convert, with the DejaVu and DkgHandwriting fonts),
+# Needs ImageMagick 6 (convert, with the DejaVu, DkgHandwriting and Humor Sans fonts),
 # zint and python3 (standard library only).  The outputs are committed, so
 # this only has to be run when a fixture changes.  All names and numbers
 # on these pages are invented.
@@ -142,6 +142,20 @@ set -- "$@" -font "$HAND" -pointsize 16 -fill '#101060' \
 	-annotate +160+1040 'Yours truly,' -annotate +160+1120 'Ethan Adams'
 convert -size 1700x2200 xc:white -density 200 -units PixelsPerInch "$@" \
 	-threshold 55% -type bilevel -compress Group4 letter200.tif
+
+# A handwritten letter at 300 dpi, upright, in a hand whose loops and
+# descenders make the ascender count say "upside down" (-5.6).
+convert -size 2550x3300 xc:white -density 300 -units PixelsPerInch \
+	-font Humor-Sans -pointsize 16 -fill '#101060' \
+	-annotate +900+300 'Sept 14, 2023' \
+	-annotate +240+480 'Dear Dr. Lindholm,' \
+	-annotate +240+640 'I am writing about my husband Stephen Moore,' \
+	-annotate +240+760 'date of birth June 24, 1989. He was seen by you' \
+	-annotate +240+880 'recently. Since coming home he is very tired' \
+	-annotate +240+1000 'and hardly eating. Should he stop the pills?' \
+	-annotate +240+1120 'Please call me at 555-0143 any afternoon.' \
+	-annotate +240+1280 'Kind regards,' -annotate +240+1400 'Sara Moore' \
+	-threshold 55% -type bilevel -compress Group4 letter300.tif
 
 # Barcodes as found on patient labels.
 zint -b CODE128 --scale 2 -d 'MRN00482913' -o "$tmp/c128.png"
