@@ -69,11 +69,9 @@ else
 fi
 [[ -f $CORPUS/truth.csv && -f $CORPUS/roster.csv ]] || die "$CORPUS needs truth.csv and roster.csv"
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/chartroom-eval.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-
-# truth.csv -> TSV: file status mrn doc_type birth_date document_date two_ids(0/1) label(0/1)
-awk '
+# csvsplit(line, fields): one CSV line (RFC 4180 quoting) into fields[1..n]; prepended to
+# the awk programs below that read roster.csv or truth.csv.
+AWK_CSV='
 function csvsplit(s, f,    n, i, c, q, cur) {
     n = 0; cur = ""; q = 0
     for (i = 1; i <= length(s); i++) {
@@ -88,6 +86,13 @@ function csvsplit(s, f,    n, i, c, q, cur) {
     f[++n] = cur
     return n
 }
+'
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/chartroom-eval.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+
+# truth.csv -> TSV: file status mrn doc_type birth_date document_date two_ids(0/1) label(0/1)
+awk "$AWK_CSV"'
 { sub(/\r$/, "") }
 NR == 1 { n = csvsplit($0, h); for (i = 1; i <= n; i++) col[h[i]] = i; next }
 $0 != "" {
@@ -113,21 +118,7 @@ NROSTER=$(( $(wc -l < "$ROSTER") - 1 ))
 # roster MRN or a name + birth date of the roster or of any name + birth date written on a
 # document (a review document's person not in the roster stays not in the roster).
 if (( ${EVAL_ROSTER_N:-0} > NROSTER )); then
-    awk -v want="$EVAL_ROSTER_N" '
-    function csvsplit(s, f,    n, i, c, q, cur) {
-        n = 0; cur = ""; q = 0
-        for (i = 1; i <= length(s); i++) {
-            c = substr(s, i, 1)
-            if (q) {
-                if (c == "\"") { if (substr(s, i + 1, 1) == "\"") { cur = cur "\""; i++ } else q = 0 }
-                else cur = cur c
-            } else if (c == "\"") q = 1
-            else if (c == ",") { f[++n] = cur; cur = "" }
-            else cur = cur c
-        }
-        f[++n] = cur
-        return n
-    }
+    awk -v want="$EVAL_ROSTER_N" "$AWK_CSV"'
     function key(fam, giv, dob) { return tolower(fam) "|" tolower(giv) "|" dob }
     { sub(/\r$/, "") }
     FILENAME == ARGV[1] && FNR == 1 { print; nh = csvsplit($0, h); for (i = 1; i <= nh; i++) col[h[i]] = i; next }
@@ -212,21 +203,7 @@ if (( NTODO )); then
 fi
 BL_S=$(secs "$t0" "$(now)")
 # -> TSV: file status mrn doc_type birth_date
-awk -F'\t' '
-function csvsplit(s, f,    n, i, c, q, cur) {
-    n = 0; cur = ""; q = 0
-    for (i = 1; i <= length(s); i++) {
-        c = substr(s, i, 1)
-        if (q) {
-            if (c == "\"") { if (substr(s, i + 1, 1) == "\"") { cur = cur "\""; i++ } else q = 0 }
-            else cur = cur c
-        } else if (c == "\"") q = 1
-        else if (c == ",") { f[++n] = cur; cur = "" }
-        else cur = cur c
-    }
-    f[++n] = cur
-    return n
-}
+awk -F'\t' "$AWK_CSV"'
 FNR == 1 && FILENAME == ROSTER { n = csvsplit($0, h); for (i = 1; i <= n; i++) col[h[i]] = i; next }
 FILENAME == ROSTER {
     sub(/\r$/, ""); csvsplit($0, f)
