@@ -8,7 +8,8 @@
 #   doc_type, birth_date, document_date, patient_name, notes; `file` relative to CORPUS_DIR).
 #   Without it the development corpus is generated into build/eval-corpus by
 #   samples/corpus/generate-corpus.sh, once: it is reused while the generator is unchanged
-#   (its sha256 is kept in build/eval-corpus/.generator).
+#   (its sha256 is kept in build/eval-corpus/.generator).  PLAN_SEED=N draws another plan
+#   of the same generator into build/eval-corpus-planN.
 #
 # Chartroom: a fresh store in a temporary folder, `init`, `patients import roster.csv`,
 # `ingest --json --workers 2` over every file of truth.csv.
@@ -55,8 +56,10 @@ if (( $# == 1 )); then
     [[ -d $1 ]] || die "$1: no such folder"
     CORPUS=$(cd "$1" && pwd)
 else
-    CORPUS=$OUTDIR/eval-corpus
-    stamp="$(sha256sum "$GEN" | cut -d' ' -f1) n=${EVAL_N:-160} roster=${ROSTER_N:-3000}"
+    # PLAN_SEED (the generator's) draws another plan: its own folder, so that switching
+    # back does not regenerate the default one
+    CORPUS=$OUTDIR/eval-corpus${PLAN_SEED:+-plan$PLAN_SEED}
+    stamp="$(sha256sum "$GEN" | cut -d' ' -f1) n=${EVAL_N:-160} roster=${ROSTER_N:-3000} plan=${PLAN_SEED:-}"
     if [[ ! -f $CORPUS/.generator || $(cat "$CORPUS/.generator") != "$stamp" ]]; then
         echo "eval.sh: generating the development corpus into $CORPUS ..." >&2
         rm -rf "$CORPUS" "$CORPUS.part"

@@ -936,7 +936,8 @@ placeholder() {  # placeholder X Y - the dashed "label here" box, with handwritt
     P+=( -stroke black -strokewidth 2 -fill none -draw "stroke-dasharray 18 12 rectangle $1,$2 $(( $1 + SW )),$(( $2 + SH ))" -stroke none )
     if [[ ${NL_STYLE:-} == 1 ]]; then
         hw $(( $1 + 40 )) $(( $2 + 120 )) "$HWF" "$HWP" "$INK" "$V_NAME"
-        [[ -n $V_DOB ]] && hw $(( $1 + 40 )) $(( $2 + 250 )) "$HWF" "$HWP" "$INK" "DOB $V_DOB"
+        # (an if, not &&: a name-only box must not end the function false under set -e)
+        if [[ -n $V_DOB ]]; then hw $(( $1 + 40 )) $(( $2 + 250 )) "$HWF" "$HWP" "$INK" "DOB $V_DOB"; fi
     else
         txt $(( $1 + 160 )) $(( $2 + SH / 2 - 30 )) "$SANS" 9 'PLACE PATIENT LABEL HERE'
     fi
@@ -1169,7 +1170,7 @@ referral|dob|6|filed|typed letter from an outside practice; RE: name and DOB
 referral|nodob|2|review|typed letter from an outside practice; RE: name only
 EOF
 )
-PLAN_SEED=8675309
+PLAN_SEED=${PLAN_SEED:-8675309}   # another seed, another plan: other patients on other forms
 
 # every variable a document's plan can set (reset before each document)
 DOC_VARS=( FILE KIND SCEN SEED SKEW DPI ROT ROT2 FMT PAPER_C INK_C NOISE HOSP HWF HWP HAND_TILT
