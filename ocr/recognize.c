@@ -449,10 +449,6 @@ static int orient_detect(TessBaseAPI *api, PIX *bin, int edpi, int red,
 	*skew_conf = sideways ? c1 : c0;
 	up = sideways ? u1 : u0;
 	verdict = updown(api, sideways ? side : bin, edpi, up, !sideways);
-	/* side is bin turned 90 degrees clockwise: text upright there
-	 * needs one quarter turn, upside down there needs three. */
-	if (verdict != 0)
-		quads = (sideways ? 1 : 0) + (verdict > 0 ? 0 : 2);
 	/* Handwriting makes both measures weak and can tip them sideways
 	 * (a handwritten letter, upright, was turned by its slanted strokes
 	 * and a dotted margin).  Unless the lines are unmistakable, a
@@ -466,12 +462,16 @@ static int orient_detect(TessBaseAPI *api, PIX *bin, int edpi, int red,
 		       "ocr: reading confidence %d as is, %d turned a quarter",
 		       c_asis, c_turn);
 		if (c_turn < c_asis + ORIENT_OCR_MARGIN) {
+			sideways = 0;
 			*skew_deg = a0;
 			*skew_conf = c0;
 			verdict = updown(api, bin, edpi, u0, 1);
-			quads = verdict == 0 ? -1 : verdict > 0 ? 0 : 2;
 		}
 	}
+	/* side is bin turned 90 degrees clockwise: text upright there
+	 * needs one quarter turn, upside down there needs three. */
+	if (verdict != 0)
+		quads = (sideways ? 1 : 0) + (verdict > 0 ? 0 : 2);
 done:
 	pixDestroy(&side);
 	return quads;
