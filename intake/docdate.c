@@ -11,7 +11,6 @@
  */
 #include "extract.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -30,18 +29,6 @@ static int add_docdate(struct readings *rs, const char *iso, const char *raw,
 	r.conf = conf;
 	r.x0 = r.y0 = r.x1 = r.y1 = -1;
 	return readings_add(rs, &r);
-}
-
-static int count_words(const char *s)
-{
-	int n = 0, in = 0;
-
-	for (; *s; s++) {
-		int al = isalnum((unsigned char)*s) != 0;
-		n += al && !in;
-		in = al;
-	}
-	return n;
 }
 
 /* Is this date also read as a birth date?  Then it is not the
@@ -71,7 +58,7 @@ static int letter_date(struct readings *rs, const struct ocr_page *pg)
 		if (n > 4 && n < sizeof(buf)) {
 			memcpy(buf, p, n);
 			buf[n] = '\0';
-			if (count_words(buf) <= 4 &&
+			if (count_words(buf, n) <= 4 &&
 			    date_parse(buf, DATE_DOCUMENT, iso, alt) &&
 			    !is_birth_date(rs, iso)) {
 				return add_docdate(rs, iso, buf, "heading", 0.6);

@@ -193,17 +193,12 @@ static size_t text_lines(const char *text, struct tline *v, size_t max)
 	while (*p && n < max) {
 		const char *e = strchr(p, '\n');
 		const char *a = p, *b = e ? e : p + strlen(p);
-		int words = 0, in = 0;
+		int words;
 		while (a < b && strchr(" \t|;:-_.'\"`~*", *a))
 			a++;
 		while (b > a && strchr(" \t|)'\"`~*", b[-1]))
 			b--;
-		for (const char *c = a; c < b; c++) {
-			int al = isalnum((unsigned char)*c) != 0;
-			words += al && !in;
-			in = al;
-		}
-		if (words > 0) {
+		if ((words = count_words(a, (size_t)(b - a))) > 0) {
 			v[n].s = a;
 			v[n].len = (size_t)(b - a);
 			v[n].words = words;

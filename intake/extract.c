@@ -219,6 +219,19 @@ static const char *const not_name[] = {
     "hospital", "clinic", "department", "service", "signed", "attending",
     "provider", "information", "release", "consent", "authorization", NULL};
 
+int count_words(const char *s, size_t len)
+{
+	int n = 0, in = 0;
+	size_t i;
+
+	for (i = 0; i < len && s[i]; i++) {
+		int al = isalnum((unsigned char)s[i]) != 0;
+		n += al && !in;
+		in = al;
+	}
+	return n;
+}
+
 int is_form_word(const char *w, size_t len)
 {
 	const char *const *p;

@@ -57,6 +57,9 @@ int extract_labelled(const struct ocr_page *pg, int page, struct readings *rs);
  */
 int extract_prose_dates(const char *text, int page, struct readings *rs);
 
+/* The runs of letters and digits in s[0..len) (stopping at a NUL). */
+int count_words(const char *s, size_t len);
+
 /* Is w[0..len) a word of form vocabulary ("date", "patient", "copies"),
  * never part of a person's name?  Case-insensitive. */
 int is_form_word(const char *w, size_t len);
