@@ -1064,6 +1064,7 @@ void ocr_image_free(struct ocr_image *img)
 	if (img == NULL)
 		return;
 	pixDestroy(&img->pix);
+	pixDestroy(&img->text);
 	free(img);
 }
 

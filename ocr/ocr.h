@@ -140,7 +140,9 @@ struct ocr_page {
 
 /*
  * Prepare img in place (turn upright when sideways or upside-down,
- * deskew, binarise when needed) and recognise it.  On success fills out
+ * deskew, binarise when needed) and recognise it.  Tesseract reads a copy
+ * with form rules, box borders and barcode bars painted out (img keeps
+ * them: barcodes are scanned and page images drawn from it).  On success fills out
  * (which owns its strings) and returns 0.  A page that hits the deadline
  * returns 0 with out->timed_out = 1 and whatever was recognised.  Errors:
  * CR_EOCR, CR_ENOMEM.
@@ -153,7 +155,8 @@ void ocr_page_clear(struct ocr_page *page);
 
 /*
  * Re-read one region of an already prepared image (the same img passed to
- * ocr_page_recognize(), so boxes line up) as a single text line, with
+ * ocr_page_recognize(), so boxes line up, and read without its rules as
+ * the page was) as a single text line, with
  * an optional character whitelist (NULL = any).  *text_out is caller-freed
  * with free(); *conf_out is 0..1.  Returns 0 or an error.
  */

@@ -13,10 +13,13 @@
 
 /* One decoded page.  pix is always 1, 8 or 32 bpp without a colormap
  * (load.c converts everything else), so Tesseract, zbar and the PNG
- * writer can take it as is.  The resolution is also stored in pix. */
+ * writer can take it as is.  The resolution is also stored in pix.
+ * Preparing a page turns pix upright and straight in place. */
 struct ocr_image {
 	PIX *pix;
 	int dpi;
+	PIX *text; /* pix as Tesseract reads it (rules and bars painted
+		      out), set by ocr_page_recognize(); NULL: read pix */
 };
 
 /* Silence Leptonica and libtiff messages on stderr (they would otherwise

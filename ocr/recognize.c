@@ -547,6 +547,80 @@ nomem:
 	return cr_err_set(err, CR_ENOMEM, "out of memory preparing a page");
 }
 
+/*
+ * What Tesseract should read of a prepared page: pix with form rules, box
+ * borders and barcode bars painted white.  Left in, they cost printed
+ * labels their text: a sticker's bars pass for a picture and take the
+ * lines beside them along (one garbled "word" for the whole label), and a
+ * box border close above a line swallows it.  Rules are thin runs of a
+ * third of an inch either way, found with a little slack across the run
+ * (stickers are pasted askew of the page); bars are vertical strokes a
+ * fifth of an inch tall standing together at least a third of an inch
+ * wide.  Solid areas (punch holes, the scanner bed around a photographed
+ * page) stay: painting them white would move Tesseract's global
+ * threshold.  Returns a new image (8 bpp unless pix is 1 bpp), or NULL
+ * when there is nothing to remove or no memory: read pix as it is.
+ */
+static PIX *without_rules(PIX *pix, int dpi)
+{
+	PIX *g = NULL, *b = NULL, *t = NULL, *mask = NULL, *k = NULL,
+	    *out = NULL;
+	int run = dpi / 3 < 15 ? 15 : dpi / 3;
+	int slack = 2 * (dpi / 120) + 1, bar = dpi / 5 < 8 ? 8 : dpi / 5;
+	int gap = dpi / 20 < 3 ? 3 : dpi / 20;
+	int blob = dpi / 20 < 5 ? 5 : dpi / 20;
+	l_int32 empty = 1;
+
+	if (pixGetDepth(pix) == 1)
+		b = pixClone(pix);
+	else if ((g = pixConvertTo8(pix, 0)) != NULL)
+		b = pixConvertTo1(g, 128);
+	if (b == NULL)
+		goto done;
+	/* rules, either way */
+	if ((t = pixDilateBrick(NULL, b, 1, slack)) == NULL ||
+	    (mask = pixOpenBrick(NULL, t, run, 1)) == NULL)
+		goto done;
+	pixDestroy(&t);
+	if ((t = pixDilateBrick(NULL, b, slack, 1)) == NULL ||
+	    pixOpenBrick(t, t, 1, run) == NULL)
+		goto done;
+	pixOr(mask, mask, t);
+	pixAnd(mask, mask, b);
+	pixDestroy(&t);
+	/* bars: tall strokes, closed into a block, wide enough */
+	if ((t = pixOpenBrick(NULL, b, 1, bar)) == NULL ||
+	    (k = pixCloseBrick(NULL, t, gap, 1)) == NULL ||
+	    pixOpenBrick(k, k, run, bar) == NULL)
+		goto done;
+	pixOr(mask, mask, k);
+	pixDestroy(&t);
+	pixDestroy(&k);
+	/* not solid areas */
+	if ((t = pixOpenBrick(NULL, b, blob, blob)) == NULL ||
+	    (k = pixDilateBrick(NULL, t, 2 * blob + 1, 2 * blob + 1)) == NULL)
+		goto done;
+	pixSubtract(mask, mask, k);
+	if (pixZero(mask, &empty) != 0 || empty)
+		goto done;
+	/* and the grey fringe of what is removed */
+	if (pixDilateBrick(mask, mask, 3, 3) == NULL)
+		goto done;
+	if (pixGetDepth(pix) == 1) {
+		out = pixSubtract(NULL, pix, mask);
+	} else if ((out = pixCopy(NULL, g)) != NULL &&
+		   pixPaintThroughMask(out, mask, 0, 0, 255) != 0) {
+		pixDestroy(&out);
+	}
+done:
+	pixDestroy(&g);
+	pixDestroy(&b);
+	pixDestroy(&t);
+	pixDestroy(&k);
+	pixDestroy(&mask);
+	return out;
+}
+
 /* ---- Recognition --------------------------------------------------- */
 
 /* Run Recognize under the deadline.  Returns 0 (done), 1 (deadline hit;
@@ -651,8 +725,11 @@ int ocr_page_recognize(struct ocr_engine *eng, struct ocr_image *img,
 		return rc;
 	t1 = cr_now_ms();
 
+	pixDestroy(&img->text);
+	img->text = without_rules(img->pix, img->dpi);
+
 	TessBaseAPISetPageSegMode(eng->api, PSM_AUTO);
-	TessBaseAPISetImage2(eng->api, img->pix);
+	TessBaseAPISetImage2(eng->api, img->text ? img->text : img->pix);
 	TessBaseAPISetSourceResolution(eng->api, img->dpi);
 	r = recognize_until(eng->api, deadline);
 	if (r < 0) {
@@ -756,7 +833,8 @@ int ocr_region_read(struct ocr_engine *eng, const struct ocr_image *img, int x0,
 		                  x0, y0, x1, y1, w, h);
 
 	if ((box = boxCreate(x0, y0, x1 - x0, y1 - y0)) == NULL ||
-	    (crop = pixClipRectangle(img->pix, box, NULL)) == NULL ||
+	    (crop = pixClipRectangle(img->text ? img->text : img->pix, box,
+	                             NULL)) == NULL ||
 	    (framed = pixAddBlackOrWhiteBorder(
 	         crop, REGION_BORDER_PX, REGION_BORDER_PX, REGION_BORDER_PX,
 	         REGION_BORDER_PX, L_GET_WHITE_VAL)) == NULL) {

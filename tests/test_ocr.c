@@ -751,6 +751,35 @@ static void test_barcodes(void **state)
 	ocr_image_free(img);
 }
 
+/* A patient label in a ruled box over its barcode, stuck on askew: its
+ * lines are read (bars and border are painted out of what Tesseract
+ * reads), the page's title with them, and the barcode still scans from
+ * the image, which keeps them. */
+static void test_label_in_box(void **state)
+{
+	struct cr_err err = {0};
+	struct ocr_page page = {0};
+	struct ocr_barcode bc[4];
+	const struct ocr_word *w;
+	struct ocr_image *img;
+
+	(void)state;
+	img = read1("label-box.tif", &page);
+	assert_contains(page.text, "Progress Notes");
+	assert_contains(page.text, "HOLLAND, PETRA");
+	assert_contains(page.text, "30571948");
+	assert_contains(page.text, "07/19/1961");
+	assert_contains(page.text, "OKAFOR");
+	w = find_word(&page, "HOLLAND");
+	assert_non_null(w);
+	assert_in_range(w->x0, 240, 320); /* where the label was stuck */
+	assert_in_range(w->y0, 320, 380);
+	assert_int_equal(ocr_barcodes_scan(img, bc, 4, &err), 1);
+	assert_string_equal(bc[0].data, "30571948");
+	ocr_page_clear(&page);
+	ocr_image_free(img);
+}
+
 /* ---- Export ---------------------------------------------------------- */
 
 static void check_pdf(const char *path)
@@ -827,6 +856,7 @@ int main(void)
 	    cmocka_unit_test(test_timeout),
 	    cmocka_unit_test(test_engine_missing_data),
 	    cmocka_unit_test(test_barcodes),
+	    cmocka_unit_test(test_label_in_box),
 	    cmocka_unit_test(test_pdf_export),
 	};
 

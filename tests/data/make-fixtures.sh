@@ -166,6 +166,30 @@ convert "$tmp/qr.png" -type bilevel $NODATE qr.png
 # ...and a label stuck on a page of text.
 convert "$tmp/text.png" "$tmp/c39.png" -geometry +1500+1300 -composite \
 	-threshold 50% -type bilevel -compress Group4 label-page.tif
+# A patient label as charts carry them: name, MRN, DOB and attending in a
+# rounded box over a Code 39 barcode, stuck on 0.8 degrees askew, above a
+# ruled notes table.  Read with its bars and border, the label's lines
+# come back as one garbled word and the page's title is lost.
+zint -b CODE39 --scale 2 --height 40 -d '30571948' -o "$tmp/c39s.png"
+convert -size 960x480 xc:white -density 300 -units PixelsPerInch \
+	-fill none -stroke black -strokewidth 4 \
+	-draw 'roundrectangle 6,6 953,473 30,30' -stroke none -fill black \
+	-font DejaVu-Serif-Bold -pointsize 11 \
+	-annotate +40+80 'HOLLAND, PETRA' -annotate +40+140 'MRN: 30571948' \
+	-annotate +40+200 'DOB: 07/19/1961   64Y   F' \
+	-annotate +40+260 'ATT: OKAFOR' \
+	"$tmp/c39s.png" -geometry +40+290 -composite \
+	-background white -rotate 0.8 "$tmp/sticker.png"
+convert -size 2550x1400 xc:white -density 300 -units PixelsPerInch \
+	-font "$FONT-Bold" -pointsize 16 -fill black \
+	-annotate +700+120 'Progress Notes' \
+	"$tmp/sticker.png" -geometry +230+300 -composite \
+	-stroke black -strokewidth 3 \
+	-draw 'line 220,900 2330,900' -draw 'line 220,1000 2330,1000' \
+	-draw 'line 220,900 220,1380' -draw 'line 600,900 600,1380' \
+	-draw 'line 2330,900 2330,1380' -stroke none -pointsize 10 \
+	-annotate +250+970 'DATE' -annotate +640+970 'NOTES' \
+	-threshold 50% -type bilevel -compress Group4 label-box.tif
 
 # Hostile and broken files.
 : > empty.tif
