@@ -43,6 +43,7 @@ static const struct label labels[] = {
     {FIELD_DOB, 0, {"date", "of", "birth"}},
     {FIELD_DOB, 0, {"birth", "date"}},
     {FIELD_DOB, 0, {"birthdate"}},
+    {FIELD_DOB, 0, {"of", "birth"}}, /* "Date" misread: "'D OF BIRTH" */
     {FIELD_DOB, 0, {"dob"}},
     {FIELD_DOB, 0, {"born"}},
     {FIELD_MRN, 0, {"medical", "record", "number"}},
@@ -295,8 +296,28 @@ static void strip_parens(char *s)
 	*o = '\0';
 }
 
+/* Could s be a garbled date: three digits, or a month's name? */
+static int datelike(const char *s)
+{
+	static const char *const mon[] = {"jan", "feb", "mar", "apr", "may",
+					  "jun", "jul", "aug", "sep", "oct",
+					  "nov", "dec", NULL};
+	const char *p;
+	int digits = 0, i;
+
+	for (p = s; *p; p++)
+		digits += isdigit((unsigned char)*p) != 0;
+	if (digits >= 3)
+		return 1;
+	for (i = 0; mon[i] != NULL; i++)
+		if (strcasestr(s, mon[i]) != NULL)
+			return 1;
+	return 0;
+}
+
 static int add_value(const struct ocr_page *pg, size_t from, size_t to,
-		     int field, int page, struct readings *rs)
+		     int field, int page, int support_only,
+		     struct readings *rs)
 {
 	struct reading r;
 	size_t i, len = 0;
@@ -307,6 +328,7 @@ static int add_value(const struct ocr_page *pg, size_t from, size_t to,
 	memset(&r, 0, sizeof(r));
 	r.field = field;
 	r.page = page;
+	r.support_only = support_only;
 	r.x0 = pg->words[from].x0;
 	r.y0 = pg->words[from].y0;
 	r.x1 = pg->words[from].x1;
@@ -348,8 +370,11 @@ static int add_value(const struct ocr_page *pg, size_t from, size_t to,
 		strip_parens(r.raw);
 		int role = field == FIELD_DOB ? DATE_BIRTH : DATE_DOCUMENT;
 		if (!date_parse(r.raw, role, r.value, alt)) {
-			/* keep a garbled birth date raw: the matcher folds it */
-			if (field != FIELD_DOB || strlen(r.raw) < 6)
+			/* keep a garbled birth date raw: the matcher folds it;
+			 * but not words with no date in them ("Dr. Haddadin",
+			 * another field's value) */
+			if (field != FIELD_DOB || strlen(r.raw) < 6 ||
+			    !datelike(r.raw))
 				return CR_OK;
 			cr_strlcpy(r.value, r.raw, sizeof(r.value));
 			r.conf *= 0.5;
@@ -405,18 +430,21 @@ static int weak_value(const struct ocr_page *pg, size_t from, size_t to)
 }
 
 /*
- * The value written under a label: the words of the nearest line below
- * it that start within the label's column.  Lines are taken by position,
- * not by OCR's reading order (which may visit a form's columns in turn).
- * The column runs from the label's left edge to the next label on its
- * line (right_limit), or a generous width when it is the last; the line
- * must begin within four label heights: handwriting is large, captions
- * small.  Sets *from and *to to a run of words, or leaves them.
+ * The value written under a label (dir 1), or over it (dir -1: a caption
+ * printed under the rule the value is written on): the words of the
+ * nearest line that start within the label's column.  Lines are taken by
+ * position, not by OCR's reading order (which may visit a form's columns
+ * in turn).  The column runs from the label's left edge to the next label
+ * on its line (right_limit), or a generous width when it is the last.  A
+ * line below must begin within four label heights (handwriting is large,
+ * captions small); a line above must end within two, a caption hugging
+ * its rule.  Sets *from and *to to a run of words, or leaves them.
  */
-static void value_below(const struct ocr_page *pg, const struct ocr_word *lw,
-			int right_limit, size_t *from, size_t *to)
+static void value_near(const struct ocr_page *pg, const struct ocr_word *lw,
+		       int right_limit, int dir, size_t *from, size_t *to)
 {
 	int h = lw->y1 - lw->y0, best_y = -1, line = -1;
+	int half = (lw->y0 + lw->y1) / 2;
 	size_t i, a = 0, b = 0;
 
 	if (h < 10)
@@ -428,14 +456,24 @@ static void value_below(const struct ocr_page *pg, const struct ocr_word *lw,
 		/* rules and specks come back as words without letters */
 		while (*c && !isalnum((unsigned char)*c))
 			c++;
-		if (*c == '\0' || mid <= lw->y1 ||
-		    w->y0 <= (lw->y0 + lw->y1) / 2 || w->y0 > lw->y1 + 4 * h)
+		if (*c == '\0' || w->x1 < lw->x0 - h || w->x0 >= right_limit)
 			continue;
-		if (w->x1 < lw->x0 - h || w->x0 >= right_limit)
-			continue;
-		if (best_y < 0 || w->y0 < best_y) {
-			best_y = w->y0;
-			line = w->line;
+		if (dir > 0) {
+			if (mid <= lw->y1 || w->y0 <= half ||
+			    w->y0 > lw->y1 + 4 * h)
+				continue;
+			if (best_y < 0 || w->y0 < best_y) {
+				best_y = w->y0;
+				line = w->line;
+			}
+		} else {
+			if (mid >= lw->y0 || w->y1 >= half ||
+			    w->y1 < lw->y0 - 2 * h)
+				continue;
+			if (best_y < 0 || w->y1 > best_y) {
+				best_y = w->y1;
+				line = w->line;
+			}
 		}
 	}
 	if (line < 0)
@@ -499,17 +537,36 @@ int extract_labelled(const struct ocr_page *pg, int page, struct readings *rs)
 				size_t to = ln->first + w;
 				if (weak_value(pg, from, to)) {
 					/* value under the label, in its
-					 * column: up to the next label */
+					 * column: up to the next label; or
+					 * over it, when the label is a
+					 * caption under the value's rule.
+					 * The words cannot tell which: when
+					 * both make a value for the field,
+					 * the one over it is evidence for a
+					 * patient only. */
+					const struct ocr_word *lw =
+					    &pg->words[ln->first + lstart];
 					int right = w < ln->count
 							? pg->words[ln->first + w].x0
 							: pg->width > 0 ? pg->width
 									: 1 << 30;
-					value_below(pg,
-						    &pg->words[ln->first + lstart],
-						    right, &from, &to);
+					size_t af = from, at = from, n = rs->n;
+					value_near(pg, lw, right, 1, &from,
+						   &to);
+					value_near(pg, lw, right, -1, &af, &at);
+					rc = add_value(pg, from, to,
+						       labels[cur].field, page,
+						       0, rs);
+					if (rc == CR_OK && at > af && af != from)
+						rc = add_value(pg, af, at,
+							       labels[cur].field,
+							       page, rs->n > n,
+							       rs);
+				} else {
+					rc = add_value(pg, from, to,
+						       labels[cur].field, page,
+						       0, rs);
 				}
-				rc = add_value(pg, from, to, labels[cur].field,
-					       page, rs);
 			}
 			if (w == ln->count)
 				break;

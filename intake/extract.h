@@ -33,6 +33,10 @@ struct reading {
 	int x0, y0, x1, y1;
 	char source[12];  /* "label", "reread", "barcode", "prose" */
 	int subject;      /* prose names: 1 subject, -1 writer, 0 unknown */
+	int support_only; /* a value whose label may be another's (read
+			     above a caption that may sit under its own
+			     rule): evidence for the patient it agrees
+			     with, never against one */
 };
 
 struct readings {

@@ -176,6 +176,10 @@ static void choose_reported(struct merged *mg, const struct match_patient *p)
 				if (strcmp(a, b) == 0)
 					rank = 3;
 			}
+			/* another field's value, perhaps: shown only when it
+			 * is the linked patient's */
+			if (r->support_only && rank < 3)
+				continue;
 			if (rank > best_rank ||
 			    (rank == best_rank && r->conf > best->conf)) {
 				best = r;
@@ -221,7 +225,8 @@ static int merge_and_decide(const struct match_roster *roster,
 	/* Letters name their patient in sentences; so do forms whose name
 	 * box could not be read.  Look for roster names in the text. */
 	for (i = 0; i < mg->all.n; i++)
-		if (mg->all.v[i].field == FIELD_NAME)
+		if (mg->all.v[i].field == FIELD_NAME &&
+		    !mg->all.v[i].support_only)
 			break;
 	if (i == mg->all.n || strcmp(mg->doc_type, "correspondence") == 0) {
 		size_t first = mg->all.n;
@@ -256,6 +261,7 @@ static int merge_and_decide(const struct match_roster *roster,
 		mr[n].conf = r->conf;
 		mr[n].source = r->source;
 		mr[n].subject = r->subject;
+		mr[n].support_only = r->support_only;
 		n++;
 	}
 	match_link(roster, &o->match, mr, n, &mg->m);

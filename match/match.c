@@ -264,7 +264,10 @@ static int compare_dob(const char *reading, const char *dob)
 	if (raw_date_consistent(reading, dob))
 		return MATCH_CONSISTENT;
 	match_fold_digits(reading, a, sizeof(a));
-	if (strlen(a) < 6)
+	/* Fewer digits than a date, or a count neither MMDDYY nor MMDDYYYY
+	 * has ("TON. 1, 2022" folds to 7012022): characters were lost or
+	 * made up, and what is left cannot contradict anyone. */
+	if (strlen(a) != 6 && strlen(a) != 8)
 		return MATCH_ABSENT;
 	snprintf(b, sizeof(b), "%.2s%.2s%.4s", dob + 5, dob + 8, dob);
 	if (strcmp(a, b) == 0)
@@ -342,8 +345,10 @@ static void score_patient(const struct match_patient *p, size_t idx,
 		 * for the patient it was found for and none against the
 		 * others: pages mention relatives, doctors, and words that
 		 * look like some patient's name ("DATE NOTES"). */
-		if (a == MATCH_DISAGREE && rd[i].subject == 0 &&
-		    rd[i].source != NULL && strcmp(rd[i].source, "prose") == 0)
+		if (a == MATCH_DISAGREE &&
+		    (rd[i].support_only ||
+		     (rd[i].subject == 0 && rd[i].source != NULL &&
+		      strcmp(rd[i].source, "prose") == 0)))
 			a = MATCH_ABSENT;
 		c->same_family |= fam;
 		if (a > c->agree[rd[i].kind] ||

@@ -36,6 +36,9 @@ struct match_reading {
 	double conf;        /* OCR confidence 0..1 */
 	const char *source; /* "label", "reread", "barcode", "prose", ... */
 	int subject;        /* prose names: 1 subject, 0 unknown, -1 writer */
+	int support_only;   /* 1: counts for a patient it agrees with, never
+			       against one (a value that may be another
+			       field's) */
 };
 
 struct match_patient {

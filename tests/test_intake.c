@@ -246,6 +246,62 @@ static void test_values_under_two_labels(void **state)
 	free_page(&pg);
 }
 
+/* Captions printed under the rule the value is written on: the value is
+ * over its label.  Where the line under a label makes no value for its
+ * field, the line over it is the value; where both do, the one over it
+ * is evidence for a patient only. */
+static void test_values_over_captions(void **state)
+{
+	static const char *const caps[] = {
+	    "PETERSON, KYLE",
+	    "PATIENT NAME",
+	    "9-26-42",
+	    "'D OF BIRTH", /* "DATE" misread */
+	    "Dr. Haddadin",
+	    "ATTENDING PHYSICIAN",
+	};
+	static const char *const both[] = {
+	    "Sara Moore",
+	    "Patient Name:",
+	    "Margaret Ellison",
+	};
+	struct ocr_page pg;
+	struct readings rs = {0};
+	const struct reading *r;
+	size_t i, n = 0;
+
+	(void)state;
+	make_page(&pg, caps, 6, 0.9f);
+	assert_int_equal(extract_labelled(&pg, 0, &rs), 0);
+	r = find(&rs, FIELD_NAME, "label");
+	assert_non_null(r);
+	assert_string_equal(r->value, "PETERSON, KYLE");
+	assert_int_equal(r->support_only, 0);
+	r = find(&rs, FIELD_DOB, "label");
+	assert_non_null(r);
+	assert_string_equal(r->value, "1942-09-26");
+	assert_int_equal(r->support_only, 0);
+	r = find(&rs, FIELD_PHYSICIAN, "label");
+	assert_non_null(r);
+	assert_string_equal(r->value, "Haddadin");
+	/* "Dr. Haddadin" under the birth date's caption is no date */
+	for (i = 0; i < rs.n; i++)
+		n += rs.v[i].field == FIELD_DOB;
+	assert_int_equal(n, 1);
+	readings_free(&rs);
+	free_page(&pg);
+
+	make_page(&pg, both, 3, 0.9f);
+	assert_int_equal(extract_labelled(&pg, 0, &rs), 0);
+	assert_int_equal(rs.n, 2);
+	assert_string_equal(rs.v[0].value, "Margaret Ellison");
+	assert_int_equal(rs.v[0].support_only, 0);
+	assert_string_equal(rs.v[1].value, "Sara Moore");
+	assert_int_equal(rs.v[1].support_only, 1);
+	readings_free(&rs);
+	free_page(&pg);
+}
+
 static void test_document_dates_by_layout(void **state)
 {
 	static const char *const chart[] = {
@@ -337,6 +393,7 @@ int main(void)
 	    cmocka_unit_test(test_labelled_form),
 	    cmocka_unit_test(test_label_variants_and_value_below),
 	    cmocka_unit_test(test_values_under_two_labels),
+	    cmocka_unit_test(test_values_over_captions),
 	    cmocka_unit_test(test_document_dates_by_layout),
 	    cmocka_unit_test(test_prose_is_not_a_label),
 	    cmocka_unit_test(test_prose_dates),

@@ -94,8 +94,8 @@ static void test_mrn_and_dob_files(void **state)
 	struct match_roster *r = roster();
 	struct match_result m;
 	struct match_reading rd[] = {
-	    {MATCH_MRN, "00482913", 0.9, "label", 0},
-	    {MATCH_DOB, "1952-03-14", 0.9, "label", 0},
+	    {MATCH_MRN, "00482913", 0.9, "label", 0, 0},
+	    {MATCH_DOB, "1952-03-14", 0.9, "label", 0, 0},
 	};
 
 	(void)state;
@@ -113,9 +113,9 @@ static void test_stray_prose_name(void **state)
 	struct match_roster *r = roster();
 	struct match_result m;
 	struct match_reading rd[] = {
-	    {MATCH_BARCODE, "00482913", 1.0, "barcode", 0},
-	    {MATCH_DOB, "1952-03-14", 0.9, "label", 0},
-	    {MATCH_NAME, "JOHN SMITH", 0.6, "prose", 0},
+	    {MATCH_BARCODE, "00482913", 1.0, "barcode", 0, 0},
+	    {MATCH_DOB, "1952-03-14", 0.9, "label", 0, 0},
+	    {MATCH_NAME, "JOHN SMITH", 0.6, "prose", 0, 0},
 	};
 
 	(void)state;
@@ -135,9 +135,9 @@ static void test_garbled_mrn_still_files(void **state)
 	struct match_roster *r = roster();
 	struct match_result m;
 	struct match_reading rd[] = {
-	    {MATCH_MRN, "OO4829l3", 0.5, "label", 0},
-	    {MATCH_DOB, "1952-03-14", 0.7, "reread", 0},
-	    {MATCH_NAME, "Margaret O Donnell", 0.6, "label", 0},
+	    {MATCH_MRN, "OO4829l3", 0.5, "label", 0, 0},
+	    {MATCH_DOB, "1952-03-14", 0.7, "reread", 0, 0},
+	    {MATCH_NAME, "Margaret O Donnell", 0.6, "label", 0, 0},
 	};
 
 	(void)state;
@@ -153,9 +153,9 @@ static void test_truncated_mrn(void **state)
 	struct match_roster *r = roster();
 	struct match_result m;
 	struct match_reading rd[] = {
-	    {MATCH_MRN, "B2913", 0.5, "label", 0},
-	    {MATCH_DOB, "1952-03-14", 0.9, "label", 0},
-	    {MATCH_NAME, "Margaret O'Donnell", 0.9, "label", 0},
+	    {MATCH_MRN, "B2913", 0.5, "label", 0, 0},
+	    {MATCH_DOB, "1952-03-14", 0.9, "label", 0, 0},
+	    {MATCH_NAME, "Margaret O'Donnell", 0.9, "label", 0, 0},
 	};
 
 	(void)state;
@@ -177,8 +177,8 @@ static void test_mrn_one_digit_off_is_not_enough(void **state)
 	struct match_result m;
 	/* 00482915 is nobody's; it is one digit from two patients */
 	struct match_reading rd[] = {
-	    {MATCH_MRN, "00482915", 0.9, "label", 0},
-	    {MATCH_NAME, "Margaret O'Donnell", 0.9, "label", 0},
+	    {MATCH_MRN, "00482915", 0.9, "label", 0, 0},
+	    {MATCH_NAME, "Margaret O'Donnell", 0.9, "label", 0, 0},
 	};
 
 	(void)state;
@@ -193,7 +193,7 @@ static void test_name_alone_never_files(void **state)
 	struct match_roster *r = roster();
 	struct match_result m;
 	struct match_reading rd[] = {
-	    {MATCH_NAME, "John Smith", 0.99, "label", 0},
+	    {MATCH_NAME, "John Smith", 0.99, "label", 0, 0},
 	};
 
 	(void)state;
@@ -208,11 +208,11 @@ static void test_same_name_needs_dob(void **state)
 	struct match_roster *r = roster();
 	struct match_result m;
 	struct match_reading rd[] = {
-	    {MATCH_NAME, "Maria Garcia", 0.95, "label", 0},
+	    {MATCH_NAME, "Maria Garcia", 0.95, "label", 0, 0},
 	};
 	struct match_reading rd2[] = {
-	    {MATCH_NAME, "Garcia, Maria", 0.95, "label", 0},
-	    {MATCH_DOB, "1975-11-23", 0.9, "label", 0},
+	    {MATCH_NAME, "Garcia, Maria", 0.95, "label", 0, 0},
+	    {MATCH_DOB, "1975-11-23", 0.9, "label", 0, 0},
 	};
 
 	(void)state;
@@ -230,13 +230,13 @@ static void test_twins(void **state)
 	struct match_roster *r = roster();
 	struct match_result m;
 	struct match_reading ok[] = {
-	    {MATCH_NAME, "Binh Nguyen", 0.9, "label", 0},
-	    {MATCH_DOB, "2001-06-30", 0.9, "label", 0},
+	    {MATCH_NAME, "Binh Nguyen", 0.9, "label", 0, 0},
+	    {MATCH_DOB, "2001-06-30", 0.9, "label", 0, 0},
 	};
 	/* family name and birth date shared; the given name unreadable */
 	struct match_reading bad[] = {
-	    {MATCH_NAME, "Nguyen, Xq", 0.3, "label", 0},
-	    {MATCH_DOB, "2001-06-30", 0.9, "label", 0},
+	    {MATCH_NAME, "Nguyen, Xq", 0.3, "label", 0, 0},
+	    {MATCH_DOB, "2001-06-30", 0.9, "label", 0, 0},
 	};
 
 	(void)state;
@@ -253,9 +253,9 @@ static void test_contradiction_goes_to_review(void **state)
 	struct match_roster *r = roster();
 	struct match_result m;
 	struct match_reading rd[] = {
-	    {MATCH_MRN, "00482913", 0.9, "label", 0},
-	    {MATCH_NAME, "Margaret O'Donnell", 0.9, "label", 0},
-	    {MATCH_DOB, "1990-01-01", 0.9, "label", 0},
+	    {MATCH_MRN, "00482913", 0.9, "label", 0, 0},
+	    {MATCH_NAME, "Margaret O'Donnell", 0.9, "label", 0, 0},
+	    {MATCH_DOB, "1990-01-01", 0.9, "label", 0, 0},
 	};
 
 	(void)state;
@@ -273,8 +273,8 @@ static void test_contradicted_name_still_a_candidate(void **state)
 	struct match_roster *r = roster();
 	struct match_result m;
 	struct match_reading rd[] = {
-	    {MATCH_NAME, "John Smith", 0.9, "label", 0},
-	    {MATCH_DOB, "1990-01-01", 0.9, "label", 0},
+	    {MATCH_NAME, "John Smith", 0.9, "label", 0, 0},
+	    {MATCH_DOB, "1990-01-01", 0.9, "label", 0, 0},
 	};
 
 	(void)state;
@@ -293,8 +293,8 @@ static void test_swapped_dob_is_partial(void **state)
 	struct match_roster *r = roster();
 	struct match_result m;
 	struct match_reading rd[] = {
-	    {MATCH_NAME, "Smith, John", 0.9, "label", 0},
-	    {MATCH_DOB, "1945-03-04", 0.9, "label", 0},
+	    {MATCH_NAME, "Smith, John", 0.9, "label", 0, 0},
+	    {MATCH_DOB, "1945-03-04", 0.9, "label", 0, 0},
 	};
 
 	(void)state;
@@ -310,8 +310,8 @@ static void test_barcode_plus_dob(void **state)
 	struct match_roster *r = roster();
 	struct match_result m;
 	struct match_reading rd[] = {
-	    {MATCH_BARCODE, "MRN:77700001", 1.0, "barcode", 0},
-	    {MATCH_DOB, "12/01/1968", 0.4, "label", 0}, /* raw, unparsed */
+	    {MATCH_BARCODE, "MRN:77700001", 1.0, "barcode", 0, 0},
+	    {MATCH_DOB, "12/01/1968", 0.4, "label", 0, 0}, /* raw, unparsed */
 	};
 
 	(void)state;
@@ -327,9 +327,9 @@ static void test_writer_name_ignored(void **state)
 	struct match_result m;
 	/* Thomas writes about Margaret: his name must not file it to him */
 	struct match_reading rd[] = {
-	    {MATCH_NAME, "Thomas O'Donnell", 0.9, "prose", -1},
-	    {MATCH_NAME, "Margaret O'Donnell", 0.9, "prose", 1},
-	    {MATCH_DOB, "1952-03-14", 0.9, "prose", 0},
+	    {MATCH_NAME, "Thomas O'Donnell", 0.9, "prose", -1, 0},
+	    {MATCH_NAME, "Margaret O'Donnell", 0.9, "prose", 1, 0},
+	    {MATCH_DOB, "1952-03-14", 0.9, "prose", 0, 0},
 	};
 
 	(void)state;
@@ -347,8 +347,8 @@ static void test_handwriting_shapes(void **state)
 	struct match_result res;
 	/* what Tesseract made of a handwritten "Margaret O'Donnell" */
 	struct match_reading rd[] = {
-	    {MATCH_NAME, "Nacapeet ODowell", 0.4, "label", 0},
-	    {MATCH_DOB, "1952-03-14", 0.8, "reread", 0},
+	    {MATCH_NAME, "Nacapeet ODowell", 0.4, "label", 0, 0},
+	    {MATCH_DOB, "1952-03-14", 0.8, "reread", 0, 0},
 	};
 	char key[32];
 
@@ -372,8 +372,8 @@ static void test_fuzzy_name_loses_to_exact_name(void **state)
 	/* "John Smith" exactly, but the birth date is Jon Smyth's: one of
 	 * the two was misread, and nobody can tell which. */
 	struct match_reading rd[] = {
-	    {MATCH_NAME, "John Smith", 0.9, "label", 0},
-	    {MATCH_DOB, "1945-04-08", 0.9, "label", 0},
+	    {MATCH_NAME, "John Smith", 0.9, "label", 0, 0},
+	    {MATCH_DOB, "1945-04-08", 0.9, "label", 0, 0},
 	};
 
 	(void)state;
@@ -390,8 +390,8 @@ static void test_exact_name_rival_outside_the_list(void **state)
 	struct match_patient hall = {"90000002", "Hall", "Mary", NULL,
 				     "1960-05-05", NULL};
 	struct match_reading rd[] = {
-	    {MATCH_NAME, "Mary Hall", 0.9, "label", 0},
-	    {MATCH_DOB, "1950-01-01", 0.9, "label", 0},
+	    {MATCH_NAME, "Mary Hall", 0.9, "label", 0, 0},
+	    {MATCH_DOB, "1950-01-01", 0.9, "label", 0, 0},
 	};
 	struct match_result m;
 	char mrn[16], dob[16];
@@ -425,8 +425,8 @@ static void test_family_exact_given_garbled(void **state)
 	struct match_patient twin = {"40000003", "Patel", "Kathryn", NULL,
 				     "2004-06-04", NULL};
 	struct match_reading rd[] = {
-	    {MATCH_NAME, "lCakvuleen Patel", 0.5, "label", 0},
-	    {MATCH_DOB, "2004-06-04", 0.9, "label", 0},
+	    {MATCH_NAME, "lCakvuleen Patel", 0.5, "label", 0, 0},
+	    {MATCH_DOB, "2004-06-04", 0.9, "label", 0, 0},
 	};
 	struct match_result m;
 
@@ -451,8 +451,8 @@ static void test_garbled_month_name_date(void **state)
 	struct match_patient o = {"31690681", "Castillo", "Benjamin", NULL,
 				  "1953-09-19", NULL};
 	struct match_reading rd[] = {
-	    {MATCH_NAME, "CASTILLO, BENJAMIN", 0.8, "label", 0},
-	    {MATCH_DOB, "19 SEP \\435", 0.3, "label", 0},
+	    {MATCH_NAME, "CASTILLO, BENJAMIN", 0.8, "label", 0, 0},
+	    {MATCH_DOB, "19 SEP \\435", 0.3, "label", 0, 0},
 	};
 	struct match_result m;
 
@@ -463,6 +463,51 @@ static void test_garbled_month_name_date(void **state)
 	assert_int_equal(m.filed, 1);
 	assert_string_equal(best_mrn(r, &m), "31690680");
 	assert_int_equal(m.cands[0].agree[MATCH_DOB], MATCH_CONSISTENT);
+	match_roster_free(r);
+}
+
+/* A value that may be another field's (read over a caption) counts for
+ * the patient it agrees with and never against one; a garbled birth date
+ * with digits lost or made up contradicts nobody. */
+static void test_support_only_and_garbled_dates(void **state)
+{
+	struct match_roster *r = roster();
+	struct match_result m;
+	struct match_reading rd[] = {
+	    {MATCH_NAME, "SMITH, JOHN", 0.9, "label", 0, 0},
+	    {MATCH_MRN, "31415926", 0.9, "label", 0, 0},
+	    {MATCH_DOB, "1980-05-09", 0.8, "label", 0, 1},
+	};
+	struct match_reading agree[] = {
+	    {MATCH_NAME, "SMITH, JOHN", 0.9, "label", 0, 0},
+	    {MATCH_DOB, "1945-04-03", 0.8, "label", 0, 1},
+	};
+	struct match_reading garbled[] = {
+	    {MATCH_NAME, "SMITH, JOHN", 0.9, "label", 0, 0},
+	    {MATCH_MRN, "31415926", 0.9, "label", 0, 0},
+	    {MATCH_DOB, "T0R. 3, 1945", 0.4, "label", 0, 0},
+	};
+
+	(void)state;
+	link(r, rd, 3, &m);
+	assert_int_equal(m.filed, 1);
+	assert_string_equal(best_mrn(r, &m), "31415926");
+	assert_int_equal(m.cands[0].agree[MATCH_DOB], MATCH_ABSENT);
+	/* the same date as an ordinary reading contradicts him */
+	rd[2].support_only = 0;
+	link(r, rd, 3, &m);
+	assert_int_equal(m.filed, 0);
+	assert_int_equal(m.cands[0].agree[MATCH_DOB], MATCH_DISAGREE);
+
+	link(r, agree, 2, &m);
+	assert_int_equal(m.filed, 1);
+	assert_string_equal(best_mrn(r, &m), "31415926");
+	assert_int_equal(m.cands[0].agree[MATCH_DOB], MATCH_AGREE);
+
+	/* "T0R. 3, 1945" folds to 7031945: seven digits, no date */
+	link(r, garbled, 3, &m);
+	assert_int_equal(m.filed, 1);
+	assert_int_equal(m.cands[0].agree[MATCH_DOB], MATCH_ABSENT);
 	match_roster_free(r);
 }
 
@@ -504,6 +549,7 @@ int main(void)
 	    cmocka_unit_test(test_exact_name_rival_outside_the_list),
 	    cmocka_unit_test(test_family_exact_given_garbled),
 	    cmocka_unit_test(test_garbled_month_name_date),
+	    cmocka_unit_test(test_support_only_and_garbled_dates),
 	    cmocka_unit_test(test_nothing_read),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
