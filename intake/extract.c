@@ -138,10 +138,14 @@ static int label_at(const struct ocr_page *pg, const struct line *ln,
 		if (i + k >= ln->count)
 			return 0;
 		norm_word(pg->words[ln->first + i + k].text, w, sizeof(w), &c);
+		size_t lw = strlen(l->words[k]);
 		if (strcmp(w, l->words[k]) != 0 &&
-		    !(strlen(l->words[k]) >= 5 && strlen(w) >= 5 &&
-		      match_jaro_winkler(w, l->words[k]) >= 0.85)) {
-			/* (long label words may come back misread: "Sirth") */
+		    !(lw >= 5 && strlen(w) >= 5 &&
+		      match_jaro_winkler(w, l->words[k]) >= 0.85 &&
+		      !(strncmp(w, l->words[k], lw) == 0 &&
+			strcmp(w + lw, "s") == 0))) {
+			/* (long label words may come back misread: "Sirth";
+			 * but "Medical Records" is a department) */
 			/* "MRN#" or "DOB:" read as one token with '#'. */
 			size_t len = strlen(l->words[k]);
 			if (!(l->words[k + 1] == NULL &&
@@ -521,7 +525,7 @@ int extract_labelled(const struct ocr_page *pg, int page, struct readings *rs)
 	for (li = 0; li < nlines && rc == CR_OK; li++) {
 		const struct line *ln = &lines[li];
 		size_t w = 0;
-		int cur = -1;
+		int cur = -1, in_text = 0;
 		size_t vstart = 0, lstart = 0;
 
 		while (w <= ln->count && rc == CR_OK) {
@@ -535,7 +539,7 @@ int extract_labelled(const struct ocr_page *pg, int page, struct readings *rs)
 			if (cur >= 0) {
 				size_t from = ln->first + vstart;
 				size_t to = ln->first + w;
-				if (weak_value(pg, from, to)) {
+				if (weak_value(pg, from, to) && !in_text) {
 					/* value under the label, in its
 					 * column: up to the next label; or
 					 * over it, when the label is a
@@ -570,6 +574,11 @@ int extract_labelled(const struct ocr_page *pg, int page, struct readings *rs)
 			}
 			if (w == ln->count)
 				break;
+			/* A label after words that are no label's value is
+			 * running text ("Request for Release of Medical
+			 * Records"): not a field whose value is elsewhere. */
+			in_text = cur < 0 && !weak_value(pg, ln->first,
+							 ln->first + w);
 			cur = lab;
 			lstart = w;
 			w += (size_t)used;

@@ -265,6 +265,11 @@ static void test_values_over_captions(void **state)
 	    "Patient Name:",
 	    "Margaret Ellison",
 	};
+	static const char *const title[] = {
+	    "Medical Records Department 04000",
+	    "Release of Medical Record",
+	    "Records requested: 82213",
+	};
 	struct ocr_page pg;
 	struct readings rs = {0};
 	const struct reading *r;
@@ -298,6 +303,14 @@ static void test_values_over_captions(void **state)
 	assert_int_equal(rs.v[0].support_only, 0);
 	assert_string_equal(rs.v[1].value, "Sara Moore");
 	assert_int_equal(rs.v[1].support_only, 1);
+	readings_free(&rs);
+	free_page(&pg);
+
+	/* A title that ends in a label's words is no field, and "Medical
+	 * Records" (a department) is not "Medical Record" */
+	make_page(&pg, title, 3, 0.9f);
+	assert_int_equal(extract_labelled(&pg, 0, &rs), 0);
+	assert_int_equal(rs.n, 0);
 	readings_free(&rs);
 	free_page(&pg);
 }
