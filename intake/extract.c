@@ -217,7 +217,7 @@ static int value_ok_mrn(const char *v)
 /* Form words that are never part of a name: when a value runs into the
  * next (misread) label or a printed hint, they are dropped. */
 static const char *const not_name[] = {
-    "date", "birth", "dob", "medical", "record", "mrn", "name", "patient",
+    "date", "birth", "birthdate", "dob", "medical", "record", "mrn", "name", "patient",
     "physician", "signature", "sex", "age", "first", "last", "middle",
     "report", "copies", "send", "number", "phone", "address", "print",
     "please", "sign", "here", "witness", "relationship", "notes", "records",
@@ -300,6 +300,54 @@ static void strip_parens(char *s)
 	*o = '\0';
 }
 
+/* "De. Raman", "Wr. Mensah", "V- Saber": a handwritten "Dr." misread, a
+ * token of one or two letters and a dot or dash, then a name. */
+static int title_misread(const char *v)
+{
+	size_t n = 0;
+
+	while (isalpha((unsigned char)v[n]))
+		n++;
+	if (n == 0 || n > 2 || (v[n] != '.' && v[n] != '-'))
+		return 0;
+	while (v[n] == '.' || v[n] == '-')
+		n++;
+	return v[n] == ' ' && isalpha((unsigned char)v[n + 1]);
+}
+
+/* A physician's name is a few words, none of them the words of the
+ * sentence or field a caption's neighbour may hold ("Disclose to
+ * GREENWAY PHARMACY", "Treatment refused reason ..."). */
+static int value_ok_physician(const char *v)
+{
+	static const char *const prose[] = {
+	    "to",  "the",    "of",       "and",  "for",   "may",  "be",
+	    "is",  "in",     "until",    "this", "that",  "by",   "with",
+	    "on",  "at",     "from",     "or",   "not",   "does", "reason",
+	    "disclose", "refused", "treatment", "used", "effect", NULL};
+	const char *p = v;
+	int words = 0, i;
+
+	while (*p) {
+		size_t n = 0;
+		while (*p && !isalpha((unsigned char)*p))
+			p++;
+		while (isalpha((unsigned char)p[n]))
+			n++;
+		if (n == 0)
+			break;
+		words++;
+		if (is_form_word(p, n))
+			return 0;
+		for (i = 0; prose[i] != NULL; i++)
+			if (strlen(prose[i]) == n &&
+			    strncasecmp(p, prose[i], n) == 0)
+				return 0;
+		p += n;
+	}
+	return words >= 1 && words <= 4;
+}
+
 /* Could s be a garbled date: three digits, or a month's name? */
 static int datelike(const char *s)
 {
@@ -357,8 +405,11 @@ static int add_value(const struct ocr_page *pg, size_t from, size_t to,
 	case FIELD_PHYSICIAN:
 		clean_name(r.raw, r.value, sizeof(r.value));
 		if (field == FIELD_PHYSICIAN) {
+			if (!value_ok_physician(r.value))
+				return CR_OK;
 			if (strncasecmp(r.value, "dr. ", 4) == 0 ||
-			    strncasecmp(r.value, "dr ", 3) == 0)
+			    strncasecmp(r.value, "dr ", 3) == 0 ||
+			    title_misread(r.value))
 				memmove(r.value, strchr(r.value, ' ') + 1,
 					strlen(strchr(r.value, ' ')));
 			if (strlen(r.value) < 3)

@@ -315,6 +315,30 @@ static void test_values_over_captions(void **state)
 	free_page(&pg);
 }
 
+/* A physician's name: a misread "Dr." dropped; a sentence or another
+ * field's words are no name. */
+static void test_physician_values(void **state)
+{
+	static const char *const lines[] = {
+	    "Physician: De. Raman",
+	    "Attending: Disclose to GREENWAY PHARMACY",
+	    "Provider: Wr. Mensah",
+	    "Doctor: to. Secial Oecucty Mwministeption",
+	};
+	struct ocr_page pg;
+	struct readings rs = {0};
+
+	(void)state;
+	make_page(&pg, lines, 4, 0.9f);
+	assert_int_equal(extract_labelled(&pg, 0, &rs), 0);
+	assert_int_equal(rs.n, 2);
+	assert_int_equal(rs.v[0].field, FIELD_PHYSICIAN);
+	assert_string_equal(rs.v[0].value, "Raman");
+	assert_string_equal(rs.v[1].value, "Mensah");
+	readings_free(&rs);
+	free_page(&pg);
+}
+
 static void test_document_dates_by_layout(void **state)
 {
 	static const char *const chart[] = {
@@ -407,6 +431,7 @@ int main(void)
 	    cmocka_unit_test(test_label_variants_and_value_below),
 	    cmocka_unit_test(test_values_under_two_labels),
 	    cmocka_unit_test(test_values_over_captions),
+	    cmocka_unit_test(test_physician_values),
 	    cmocka_unit_test(test_document_dates_by_layout),
 	    cmocka_unit_test(test_prose_is_not_a_label),
 	    cmocka_unit_test(test_prose_dates),
