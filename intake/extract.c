@@ -284,6 +284,12 @@ static void clean_name(const char *in, char *out, size_t sz)
 	out[n] = '\0';
 }
 
+int name_value(const char *raw, char *out, size_t sz)
+{
+	clean_name(raw, out, sz);
+	return value_ok_name(out);
+}
+
 static void strip_parens(char *s)
 {
 	char *o = s;

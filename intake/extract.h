@@ -61,6 +61,11 @@ int extract_labelled(const struct ocr_page *pg, int page, struct readings *rs);
  */
 int extract_prose_dates(const char *text, int page, struct readings *rs);
 
+/* A patient's name as written in raw, cleaned of form words, hints and
+ * stray marks, into out; returns 1 when it can be a name (two to five
+ * words), else 0. */
+int name_value(const char *raw, char *out, size_t sz);
+
 /* The runs of letters and digits in s[0..len) (stopping at a NUL). */
 int count_words(const char *s, size_t len);
 

@@ -33,8 +33,10 @@ struct worker_arg {
 	int id;
 };
 
-/* Read the value box again as one line with a whitelist that suits the
- * field; a reading that parses becomes an extra reading. */
+/* Read the value box again as one line (cropped, the words of a crowded
+ * form line do not pull it apart), with a whitelist that suits the field:
+ * digits for dates and MRNs, none for names.  A reading that parses and
+ * differs becomes an extra reading. */
 static void reread_values(struct ocr_engine *eng, struct ocr_image *img,
 			  struct page_out *po, int page)
 {
@@ -53,6 +55,8 @@ static void reread_values(struct ocr_engine *eng, struct ocr_image *img,
 			wl = "0123456789/-.";
 		else if (r.field == FIELD_MRN)
 			wl = "0123456789";
+		else if (r.field == FIELD_NAME)
+			wl = NULL;
 		else
 			continue;
 		if (r.conf >= 0.93)
@@ -67,6 +71,9 @@ static void reread_values(struct ocr_engine *eng, struct ocr_image *img,
 		cr_strlcpy(r.source, "reread", sizeof(r.source));
 		if (r.field == FIELD_DOB) {
 			if (!date_parse(r.raw, DATE_BIRTH, r.value, alt))
+				continue;
+		} else if (r.field == FIELD_NAME) {
+			if (!name_value(r.raw, r.value, sizeof(r.value)))
 				continue;
 		} else {
 			cr_strlcpy(r.value, r.raw, sizeof(r.value));

@@ -339,6 +339,20 @@ static void test_physician_values(void **state)
 	free_page(&pg);
 }
 
+/* A re-read name box is cleaned and checked like a labelled value. */
+static void test_name_value(void **state)
+{
+	char out[96];
+
+	(void)state;
+	assert_int_equal(name_value("Patient Name: Joan  Rogers (Last, First)",
+				    out, sizeof(out)),
+			 1);
+	assert_string_equal(out, "Joan Rogers");
+	assert_int_equal(name_value("9-26-42", out, sizeof(out)), 0);
+	assert_int_equal(name_value("ROGERS", out, sizeof(out)), 0);
+}
+
 static void test_document_dates_by_layout(void **state)
 {
 	static const char *const chart[] = {
@@ -432,6 +446,7 @@ int main(void)
 	    cmocka_unit_test(test_values_under_two_labels),
 	    cmocka_unit_test(test_values_over_captions),
 	    cmocka_unit_test(test_physician_values),
+	    cmocka_unit_test(test_name_value),
 	    cmocka_unit_test(test_document_dates_by_layout),
 	    cmocka_unit_test(test_prose_is_not_a_label),
 	    cmocka_unit_test(test_prose_dates),
