@@ -601,17 +601,18 @@ int extract_labelled(const struct ocr_page *pg, int page, struct readings *rs)
 					 * column: up to the next label; or
 					 * over it, when the label is a
 					 * caption under the value's rule.
-					 * The words cannot tell which: when
-					 * both make a value for the field,
-					 * the one over it is evidence for a
-					 * patient only. */
+					 * The words cannot tell which, and
+					 * the line over a label may be
+					 * another's value (a guardian's row
+					 * over the patient's): the one over
+					 * it is support only. */
 					const struct ocr_word *lw =
 					    &pg->words[ln->first + lstart];
 					int right = w < ln->count
 							? pg->words[ln->first + w].x0
 							: pg->width > 0 ? pg->width
 									: 1 << 30;
-					size_t af = from, at = from, n = rs->n;
+					size_t af = from, at = from;
 					value_near(pg, lw, right, 1, &from,
 						   &to);
 					value_near(pg, lw, right, -1, &af, &at);
@@ -621,8 +622,7 @@ int extract_labelled(const struct ocr_page *pg, int page, struct readings *rs)
 					if (rc == CR_OK && at > af && af != from)
 						rc = add_value(pg, af, at,
 							       labels[cur].field,
-							       page, rs->n > n,
-							       rs);
+							       page, 1, rs);
 				} else {
 					rc = add_value(pg, from, to,
 						       labels[cur].field, page,

@@ -34,9 +34,9 @@ struct reading {
 	char source[12];  /* "label", "reread", "barcode", "prose" */
 	int subject;      /* prose names: 1 subject, -1 writer, 0 unknown */
 	int support_only; /* a value whose label may be another's (read
-			     above a caption that may sit under its own
-			     rule): evidence for the patient it agrees
-			     with, never against one */
+			     over a caption that may sit under its own
+			     rule): shown where it agrees with a patient,
+			     weighs nothing in the decision */
 };
 
 struct readings {

@@ -328,9 +328,11 @@ static void score_patient(const struct match_patient *p, size_t idx,
 			  struct match_candidate *c)
 {
 	const struct match_reading *used[MATCH_KIND_COUNT] = {0};
+	const struct match_reading *sup_used[MATCH_KIND_COUNT] = {0};
+	int sup[MATCH_KIND_COUNT] = {0};
 	double w = 0;
 	size_t i;
-	int k, len;
+	int k, len, full[MATCH_KIND_COUNT];
 
 	memset(c, 0, sizeof(*c));
 	c->patient = idx;
@@ -351,6 +353,16 @@ static void score_patient(const struct match_patient *p, size_t idx,
 		      strcmp(rd[i].source, "prose") == 0)))
 			a = MATCH_ABSENT;
 		c->same_family |= fam;
+		/* A value that may be another field's (a guardian's name
+		 * over the patient's caption) is kept apart: it is shown as
+		 * evidence and weighs nothing, for or against. */
+		if (rd[i].support_only) {
+			if (a > sup[rd[i].kind]) {
+				sup[rd[i].kind] = a;
+				sup_used[rd[i].kind] = &rd[i];
+			}
+			continue;
+		}
 		if (a > c->agree[rd[i].kind] ||
 		    (a == MATCH_DISAGREE && c->agree[rd[i].kind] == 0)) {
 			c->agree[rd[i].kind] = a;
@@ -364,6 +376,15 @@ static void score_patient(const struct match_patient *p, size_t idx,
 			 (c->agree[MATCH_DOB] >= MATCH_CONSISTENT) +
 			 (c->agree[MATCH_MRN] >= MATCH_CONSISTENT ||
 			  c->agree[MATCH_BARCODE] >= MATCH_CONSISTENT);
+	/* The operator sees a support-only agreement where nothing else
+	 * was read for the field; it weighs nothing. */
+	for (k = 0; k < MATCH_KIND_COUNT; k++) {
+		full[k] = c->agree[k];
+		if (used[k] == NULL && sup_used[k] != NULL) {
+			used[k] = sup_used[k];
+			full[k] = sup[k];
+		}
+	}
 
 	static const char *levels[] = {"absent", "disagree", "partial",
 				       "consistent", "agree"};
@@ -382,10 +403,11 @@ static void score_patient(const struct match_patient *p, size_t idx,
 		val[m] = '\0';
 		len += snprintf(c->evidence + len, sizeof(c->evidence) - len,
 				"%s\"%s\":{\"read\":\"%s\",\"source\":\"%s\","
-				"\"result\":\"%s\"}",
+				"\"result\":\"%s%s\"}",
 				len > 1 ? "," : "", kind_names[k], val,
 				used[k]->source ? used[k]->source : "ocr",
-				levels[c->agree[k]]);
+				levels[full[k]],
+				used[k]->support_only ? " (support only)" : "");
 	}
 	if (len < (int)sizeof(c->evidence) - 1)
 		strcat(c->evidence, "}");

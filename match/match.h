@@ -36,9 +36,9 @@ struct match_reading {
 	double conf;        /* OCR confidence 0..1 */
 	const char *source; /* "label", "reread", "barcode", "prose", ... */
 	int subject;        /* prose names: 1 subject, 0 unknown, -1 writer */
-	int support_only;   /* 1: counts for a patient it agrees with, never
-			       against one (a value that may be another
-			       field's) */
+	int support_only;   /* 1: a value that may be another field's (read
+			       over a caption): shown as evidence where it
+			       agrees, weighs nothing for or against */
 };
 
 struct match_patient {

@@ -719,13 +719,13 @@ int ocr_page_recognize(struct ocr_engine *eng, struct ocr_image *img,
 	if (eng == NULL || img == NULL || img->pix == NULL)
 		return cr_err_set(err, CR_EINVAL, "no engine or image");
 	deadline = t0 + eng->timeout_ms;
+	pixDestroy(&img->text); /* of an earlier reading of img */
 
 	if ((rc = page_prepare(eng, img, &out->rotation_deg, &out->skew_deg,
 	                       err)) != 0)
 		return rc;
 	t1 = cr_now_ms();
 
-	pixDestroy(&img->text);
 	img->text = without_rules(img->pix, img->dpi);
 
 	TessBaseAPISetPageSegMode(eng->api, PSM_AUTO);

@@ -466,9 +466,9 @@ static void test_garbled_month_name_date(void **state)
 	match_roster_free(r);
 }
 
-/* A value that may be another field's (read over a caption) counts for
- * the patient it agrees with and never against one; a garbled birth date
- * with digits lost or made up contradicts nobody. */
+/* A value that may be another field's (read over a caption) weighs
+ * nothing for or against a patient; a garbled birth date with digits lost
+ * or made up contradicts nobody. */
 static void test_support_only_and_garbled_dates(void **state)
 {
 	struct match_roster *r = roster();
@@ -481,6 +481,11 @@ static void test_support_only_and_garbled_dates(void **state)
 	struct match_reading agree[] = {
 	    {MATCH_NAME, "SMITH, JOHN", 0.9, "label", 0, 0},
 	    {MATCH_DOB, "1945-04-03", 0.8, "label", 0, 1},
+	};
+	struct match_reading guardian[] = {
+	    {MATCH_NAME, "GARCIA, TOMAS", 0.9, "label", 0, 0},
+	    {MATCH_NAME, "GARCIA, MARIA", 0.9, "label", 0, 1},
+	    {MATCH_DOB, "1980-05-09", 0.9, "label", 0, 1},
 	};
 	struct match_reading garbled[] = {
 	    {MATCH_NAME, "SMITH, JOHN", 0.9, "label", 0, 0},
@@ -499,10 +504,19 @@ static void test_support_only_and_garbled_dates(void **state)
 	assert_int_equal(m.filed, 0);
 	assert_int_equal(m.cands[0].agree[MATCH_DOB], MATCH_DISAGREE);
 
+	/* agreeing, it is shown to the operator but is no identifier */
 	link(r, agree, 2, &m);
-	assert_int_equal(m.filed, 1);
+	assert_int_equal(m.filed, 0);
 	assert_string_equal(best_mrn(r, &m), "31415926");
-	assert_int_equal(m.cands[0].agree[MATCH_DOB], MATCH_AGREE);
+	assert_int_equal(m.cands[0].agree[MATCH_DOB], MATCH_ABSENT);
+	assert_non_null(strstr(m.cands[0].evidence,
+			       "\"result\":\"agree (support only)\""));
+
+	/* A guardian's row over the patient's caption: the guardian's name
+	 * and birth date agree with a roster patient, the patient's own
+	 * name with nobody.  Never filed to the guardian. */
+	link(r, guardian, 3, &m);
+	assert_int_equal(m.filed, 0);
 
 	/* "T0R. 3, 1945" folds to 7031945: seven digits, no date */
 	link(r, garbled, 3, &m);
