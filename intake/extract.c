@@ -408,21 +408,20 @@ static int add_value(const struct ocr_page *pg, size_t from, size_t to,
 	cr_strlcpy(r.source, "label", sizeof(r.source));
 	switch (field) {
 	case FIELD_NAME:
+		if (!name_value(r.raw, r.value, sizeof(r.value)))
+			return CR_OK;
+		break;
 	case FIELD_PHYSICIAN:
 		clean_name(r.raw, r.value, sizeof(r.value));
-		if (field == FIELD_PHYSICIAN) {
-			if (!value_ok_physician(r.value))
-				return CR_OK;
-			if (strncasecmp(r.value, "dr. ", 4) == 0 ||
-			    strncasecmp(r.value, "dr ", 3) == 0 ||
-			    title_misread(r.value))
-				memmove(r.value, strchr(r.value, ' ') + 1,
-					strlen(strchr(r.value, ' ')));
-			if (strlen(r.value) < 3)
-				return CR_OK;
-		} else if (!value_ok_name(r.value)) {
+		if (!value_ok_physician(r.value))
 			return CR_OK;
-		}
+		if (strncasecmp(r.value, "dr. ", 4) == 0 ||
+		    strncasecmp(r.value, "dr ", 3) == 0 ||
+		    title_misread(r.value))
+			memmove(r.value, strchr(r.value, ' ') + 1,
+				strlen(strchr(r.value, ' ')));
+		if (strlen(r.value) < 3)
+			return CR_OK;
 		break;
 	case FIELD_DOB:
 	case FIELD_DOCDATE: {

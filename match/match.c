@@ -332,7 +332,7 @@ static void score_patient(const struct match_patient *p, size_t idx,
 	int sup[MATCH_KIND_COUNT] = {0};
 	double w = 0;
 	size_t i;
-	int k, len, full[MATCH_KIND_COUNT];
+	int k, len, shown[MATCH_KIND_COUNT];
 
 	memset(c, 0, sizeof(*c));
 	c->patient = idx;
@@ -379,10 +379,10 @@ static void score_patient(const struct match_patient *p, size_t idx,
 	/* The operator sees a support-only agreement where nothing else
 	 * was read for the field; it weighs nothing. */
 	for (k = 0; k < MATCH_KIND_COUNT; k++) {
-		full[k] = c->agree[k];
+		shown[k] = c->agree[k];
 		if (used[k] == NULL && sup_used[k] != NULL) {
 			used[k] = sup_used[k];
-			full[k] = sup[k];
+			shown[k] = sup[k];
 		}
 	}
 
@@ -406,7 +406,7 @@ static void score_patient(const struct match_patient *p, size_t idx,
 				"\"result\":\"%s%s\"}",
 				len > 1 ? "," : "", kind_names[k], val,
 				used[k]->source ? used[k]->source : "ocr",
-				levels[full[k]],
+				levels[shown[k]],
 				used[k]->support_only ? " (support only)" : "");
 	}
 	if (len < (int)sizeof(c->evidence) - 1)
