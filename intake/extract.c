@@ -321,9 +321,10 @@ static int title_misread(const char *v)
 	return v[n] == ' ' && isalpha((unsigned char)v[n + 1]);
 }
 
-/* A physician's name is a few words, none of them the words of the
- * sentence or field a caption's neighbour may hold ("Disclose to
- * GREENWAY PHARMACY", "Treatment refused reason ..."). */
+/* A physician's name (form words already cleaned out) is a few words,
+ * none of them the words of the sentence or field a caption's neighbour
+ * may hold ("Disclose to GREENWAY PHARMACY", "Treatment refused reason
+ * ..."). */
 static int value_ok_physician(const char *v)
 {
 	static const char *const prose[] = {
@@ -343,8 +344,6 @@ static int value_ok_physician(const char *v)
 		if (n == 0)
 			break;
 		words++;
-		if (is_form_word(p, n))
-			return 0;
 		for (i = 0; prose[i] != NULL; i++)
 			if (strlen(prose[i]) == n &&
 			    strncasecmp(p, prose[i], n) == 0)
